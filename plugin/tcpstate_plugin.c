@@ -1,0 +1,432 @@
+/* tcpstate: the Wireshark-facing side. Registration, field extraction, drawing, expert info.
+ *
+ * Pass rules (WIRESHARK-NOTES.md): the analysis runs only on the first pass (!visited), in frame
+ * order; the core keeps each frame's 32-byte result; every pass, including tshark -2 and GUI
+ * clicks in any order, draws the tree from that stored result only. Nothing here is C++, so a
+ * Wireshark exception (longjmp) never skips a destructor.
+ */
+#include "ws_compat.h"
+
+#include <epan/expert.h>
+#include <epan/packet.h>
+#include <epan/prefs.h>
+
+#include "tcpstate_core.h"
+#include "tcpstate_plugin.h"
+
+static int proto_tcpstate = -1;
+static dissector_handle_t tcpstate_handle;
+static tcpstate_engine *engine;
+
+static gint ett_tcpstate = -1;
+static gint ett_tcpstate_analysis = -1;
+static gint ett_tcpstate_ws = -1;
+
+static int hf_stream = -1;
+static int hf_role = -1;
+static int hf_phase = -1;
+static int hf_step = -1;
+static int hf_handshake_step = -1;
+static int hf_teardown_step = -1;
+static int hf_sender_before = -1;
+static int hf_sender_after = -1;
+static int hf_receiver_before = -1;
+static int hf_receiver_expected = -1;
+static int hf_client_state = -1;
+static int hf_server_state = -1;
+static int hf_seq_expected = -1;
+static int hf_ack_expected = -1;
+static int hf_seq_ok = -1;
+static int hf_ack_ok = -1;
+static int hf_acceptable = -1;
+static int hf_retransmission = -1;
+static int hf_midstream = -1;
+static int hf_findings = -1;
+static int hf_analysis = -1;
+static int hf_ws = -1;
+static int hf_ws_upgrade = -1;
+static int hf_ws_key = -1;
+static int hf_ws_accept = -1;
+static int hf_ws_accept_expected = -1;
+static int hf_ws_accept_ok = -1;
+static int hf_ws_request_frame = -1;
+static int hf_ws_response_frame = -1;
+static int hf_ws_close = -1;
+
+static expert_field *ei_findings; /* one per row of the core's findings table */
+
+/* ---- Field extraction ------------------------------------------------------------------------
+ * The TCP fields we read, resolved by name in handoff and asked for as wanted fields. */
+enum wanted_field {
+    W_STREAM, W_SRCPORT, W_DSTPORT, W_SEQ, W_ACK, W_FLAGS, W_WINDOW, W_LEN, W_HDR_LEN, W_WSCALE, W_COUNT
+};
+static const char *const wanted_names[W_COUNT] = {
+    "tcp.stream", "tcp.srcport", "tcp.dstport", "tcp.seq_raw", "tcp.ack_raw", "tcp.flags",
+    "tcp.window_size_value", "tcp.len", "tcp.hdr_len", "tcp.options.wscale.shift",
+};
+static int wanted_ids[W_COUNT];
+
+/* The finfo of field `w` that belongs to the TCP header starting at `hdr_start` in `ds`:
+ * same data source, start inside [hdr_start, hdr_end). NULL if the layer has none. */
+static field_info *
+field_in_header(GPtrArray *arr, tvbuff_t *ds, gint hdr_start, gint hdr_end)
+{
+    if (!arr)
+        return NULL;
+    for (guint i = 0; i < arr->len; i++) {
+        field_info *fi = (field_info *)g_ptr_array_index(arr, i);
+        if (fi->ds_tvb == ds && fi->start >= hdr_start && fi->start < hdr_end)
+            return fi;
+    }
+    return NULL;
+}
+
+static guint32
+uint_of(field_info *fi, guint32 fallback)
+{
+    return fi ? fvalue_get_uinteger(TCPSTATE_FI_VALUE(fi)) : fallback;
+}
+
+/* The srcport finfo of the layer whose tcp.stream is `st`: same data source, the last one that
+ * starts at or before it (tcp.stream is added at the TCP header's offset). */
+static field_info *
+srcport_of(GPtrArray *ports, field_info *st)
+{
+    field_info *best = NULL;
+    for (guint i = 0; ports && i < ports->len; i++) {
+        field_info *fi = (field_info *)g_ptr_array_index(ports, i);
+        if (fi->ds_tvb == st->ds_tvb && fi->start <= st->start && (!best || fi->start > best->start))
+            best = fi;
+    }
+    return best;
+}
+
+static void
+analyse_frame(packet_info *pinfo, proto_tree *tree)
+{
+    GPtrArray *arr[W_COUNT];
+    for (int w = 0; w < W_COUNT; w++)
+        arr[w] = wanted_ids[w] > 0 ? proto_get_finfo_ptr_array(tree, wanted_ids[w]) : NULL;
+    if (!arr[W_STREAM] || arr[W_STREAM]->len == 0)
+        return; /* no TCP, or only a TCP header quoted by ICMP (it has no tcp.stream) */
+
+    const address *src = &pinfo->net_src, *dst = &pinfo->net_dst;
+    if (src->type != AT_IPv4 && src->type != AT_IPv6) {
+        src = &pinfo->src;
+        dst = &pinfo->dst;
+    }
+
+    for (guint layer = 0; layer < arr[W_STREAM]->len && layer < 256; layer++) {
+        field_info *st = (field_info *)g_ptr_array_index(arr[W_STREAM], layer);
+        field_info *sport = srcport_of(arr[W_SRCPORT], st);
+        if (!sport)
+            continue;
+        tvbuff_t *ds = sport->ds_tvb;
+        gint hdr_start = sport->start;
+        field_info *hl = field_in_header(arr[W_HDR_LEN], ds, hdr_start, hdr_start + 60);
+        gint hdr_len = (gint)uint_of(hl, 20);
+        gint hdr_end = hdr_start + (hdr_len < 20 ? 20 : hdr_len);
+        field_info *dport = field_in_header(arr[W_DSTPORT], ds, hdr_start, hdr_end);
+        field_info *seq = field_in_header(arr[W_SEQ], ds, hdr_start, hdr_end);
+        field_info *flags = field_in_header(arr[W_FLAGS], ds, hdr_start, hdr_end);
+        if (!dport || !seq || !flags)
+            continue; /* header cut short: nothing reliable to analyse */
+        field_info *ack = field_in_header(arr[W_ACK], ds, hdr_start, hdr_end);
+        field_info *win = field_in_header(arr[W_WINDOW], ds, hdr_start, hdr_end);
+        field_info *ws = field_in_header(arr[W_WSCALE], ds, hdr_start, hdr_end);
+        /* tcp.len is generated; it sits in the header range too, but take the layer's by order
+         * when the position does not tell. */
+        field_info *len = field_in_header(arr[W_LEN], ds, hdr_start, hdr_end);
+        if (!len && arr[W_LEN] && arr[W_LEN]->len == arr[W_STREAM]->len)
+            len = (field_info *)g_ptr_array_index(arr[W_LEN], layer);
+
+        tcpstate_segment seg;
+        memset(&seg, 0, sizeof seg);
+        seg.stream = uint_of(st, 0);
+        seg.frame = pinfo->num;
+        if (src->len == dst->len && (src->len == 4 || src->len == 16)) {
+            seg.src_addr = (const guint8 *)src->data;
+            seg.dst_addr = (const guint8 *)dst->data;
+            seg.addr_len = (guint8)src->len;
+        }
+        seg.src_port = (guint16)uint_of(sport, 0);
+        seg.dst_port = (guint16)uint_of(dport, 0);
+        seg.seq = uint_of(seq, 0);
+        seg.ack = uint_of(ack, 0);
+        seg.flags = (guint16)uint_of(flags, 0);
+        seg.window = (guint16)uint_of(win, 0);
+        seg.wscale = ws ? (gint16)uint_of(ws, 0) : -1;
+        seg.payload_len = uint_of(len, 0);
+
+        /* Payload bytes straight from the data source, bounded by what was captured: never
+         * beyond the buffer, so no exception. */
+        gint off = hdr_start + hdr_len;
+        gint avail = tvb_captured_length_remaining(ds, off);
+        if (avail > 0 && seg.payload_len > 0) {
+            guint32 n = (guint32)avail < seg.payload_len ? (guint32)avail : seg.payload_len;
+            seg.payload = tvb_get_ptr(ds, off, (gint)n);
+            seg.payload_captured = n;
+        }
+        tcpstate_result ignored;
+        tcpstate_engine_process(engine, &seg, layer, &ignored);
+    }
+}
+
+/* ---- Drawing ---------------------------------------------------------------------------------- */
+
+static proto_item *
+add_generated(proto_item *ti)
+{
+    proto_item_set_generated(ti);
+    return ti;
+}
+
+static void
+draw_ws(proto_tree *tree, tvbuff_t *tvb, const tcpstate_result *r)
+{
+    unsigned upgrade = r->ws & TCPSTATE_WS_UPGRADE_MASK;
+    if (!(r->ws & (TCPSTATE_WS_ACTIVE | TCPSTATE_WS_CLOSE)) && upgrade == 0)
+        return;
+    if (r->ws & TCPSTATE_WS_ACTIVE)
+        add_generated(proto_tree_add_boolean(tree, hf_ws, tvb, 0, 0, TRUE));
+    if (upgrade != 0) {
+        proto_item *ti = add_generated(proto_tree_add_string(tree, hf_ws_upgrade, tvb, 0, 0,
+                                                             tcpstate_ws_upgrade_name(upgrade)));
+        proto_tree *wt = proto_item_add_subtree(ti, ett_tcpstate_ws);
+        tcpstate_ws_info info;
+        if (tcpstate_engine_ws_info(engine, r->stream, &info)) {
+            if (info.key[0])
+                add_generated(proto_tree_add_string(wt, hf_ws_key, tvb, 0, 0, info.key));
+            if (upgrade != 1) {
+                if (info.accept_seen[0])
+                    add_generated(proto_tree_add_string(wt, hf_ws_accept, tvb, 0, 0, info.accept_seen));
+                if (info.accept_expected[0])
+                    add_generated(proto_tree_add_string(wt, hf_ws_accept_expected, tvb, 0, 0, info.accept_expected));
+                if (upgrade == 2 || upgrade == 4)
+                    add_generated(proto_tree_add_boolean(wt, hf_ws_accept_ok, tvb, 0, 0, upgrade == 2));
+            }
+            if (info.request_frame)
+                add_generated(proto_tree_add_uint(wt, hf_ws_request_frame, tvb, 0, 0, info.request_frame));
+            if (info.response_frame)
+                add_generated(proto_tree_add_uint(wt, hf_ws_response_frame, tvb, 0, 0, info.response_frame));
+        }
+    }
+    if (r->ws & TCPSTATE_WS_CLOSE)
+        add_generated(proto_tree_add_uint(tree, hf_ws_close, tvb, 0, 0, r->ws_close_code));
+}
+
+static void
+draw_findings(proto_tree *tree, proto_item *top, tvbuff_t *tvb, packet_info *pinfo, const tcpstate_result *r)
+{
+    if (r->findings == 0)
+        return;
+    char list[512];
+    add_generated(proto_tree_add_string(tree, hf_findings, tvb, 0, 0, tcpstate_findings_list(r, list, sizeof list)));
+    proto_item *analysis = NULL;
+    unsigned n = tcpstate_finding_count();
+    for (unsigned i = 0; i < n && i < 32; i++) {
+        if (!(r->findings & (1u << i)))
+            continue;
+        char msg[256];
+        tcpstate_finding_message(r, i, msg, sizeof msg);
+        proto_item *anchor = top;
+        if (tcpstate_finding_is_warning(i)) {
+            if (!analysis)
+                analysis = add_generated(proto_tree_add_item(tree, hf_analysis, tvb, 0, 0, ENC_NA));
+            anchor = analysis;
+        }
+        expert_add_info_format(pinfo, anchor, &ei_findings[i], "%s", msg);
+    }
+}
+
+static void
+draw_result(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const tcpstate_result *r)
+{
+    const char *step = tcpstate_step_name(r->step);
+    proto_item *top = proto_tree_add_item(tree, proto_tcpstate, tvb, 0, 0, ENC_NA);
+    proto_item_append_text(top, ": %s, %s -> %s", step,
+                           tcpstate_state_name(tcpstate_result_client_state(r)),
+                           tcpstate_state_name(tcpstate_result_server_state(r)));
+    proto_tree *t = proto_item_add_subtree(top, ett_tcpstate);
+
+    add_generated(proto_tree_add_uint(t, hf_stream, tvb, 0, 0, r->stream));
+    add_generated(proto_tree_add_string(t, hf_role, tvb, 0, 0,
+                                        (r->flags & TCPSTATE_R_SENDER_SERVER) ? "server" : "client"));
+    add_generated(proto_tree_add_string(t, hf_phase, tvb, 0, 0, tcpstate_step_phase(r->step)));
+    add_generated(proto_tree_add_string(t, hf_step, tvb, 0, 0, step));
+    unsigned hs = tcpstate_step_handshake_number(r->step), td = tcpstate_step_teardown_number(r->step);
+    if (hs)
+        add_generated(proto_tree_add_uint(t, hf_handshake_step, tvb, 0, 0, hs));
+    if (td)
+        add_generated(proto_tree_add_uint(t, hf_teardown_step, tvb, 0, 0, td));
+    add_generated(proto_tree_add_string(t, hf_sender_before, tvb, 0, 0,
+                                        tcpstate_state_name(tcpstate_result_sender_before(r))));
+    add_generated(proto_tree_add_string(t, hf_sender_after, tvb, 0, 0,
+                                        tcpstate_state_name(tcpstate_result_sender_after(r))));
+    add_generated(proto_tree_add_string(t, hf_receiver_before, tvb, 0, 0,
+                                        tcpstate_state_name(tcpstate_result_receiver_before(r))));
+    add_generated(proto_tree_add_string(t, hf_receiver_expected, tvb, 0, 0,
+                                        tcpstate_state_name(tcpstate_result_receiver_expected(r))));
+    add_generated(proto_tree_add_string(t, hf_client_state, tvb, 0, 0,
+                                        tcpstate_state_name(tcpstate_result_client_state(r))));
+    add_generated(proto_tree_add_string(t, hf_server_state, tvb, 0, 0,
+                                        tcpstate_state_name(tcpstate_result_server_state(r))));
+    if (r->flags & TCPSTATE_R_HAS_SEQ_EXPECTED) {
+        add_generated(proto_tree_add_uint(t, hf_seq_expected, tvb, 0, 0, r->seq_expected));
+        add_generated(proto_tree_add_boolean(t, hf_seq_ok, tvb, 0, 0, (r->flags & TCPSTATE_R_SEQ_OK) != 0));
+    }
+    if (r->flags & TCPSTATE_R_HAS_ACK_EXPECTED) {
+        add_generated(proto_tree_add_uint(t, hf_ack_expected, tvb, 0, 0, r->ack_expected));
+        add_generated(proto_tree_add_boolean(t, hf_ack_ok, tvb, 0, 0, (r->flags & TCPSTATE_R_ACK_OK) != 0));
+    }
+    add_generated(proto_tree_add_boolean(t, hf_acceptable, tvb, 0, 0, (r->flags & TCPSTATE_R_ACCEPTABLE) != 0));
+    add_generated(proto_tree_add_boolean(t, hf_retransmission, tvb, 0, 0, (r->flags & TCPSTATE_R_RETRANSMISSION) != 0));
+    add_generated(proto_tree_add_boolean(t, hf_midstream, tvb, 0, 0, (r->flags & TCPSTATE_R_MIDSTREAM) != 0));
+    draw_ws(t, tvb, r);
+    draw_findings(t, top, tvb, pinfo, r);
+}
+
+static int
+dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
+{
+    if (!engine)
+        return 0;
+    if (!PINFO_FD_VISITED(pinfo))
+        analyse_frame(pinfo, tree);
+    tcpstate_result r;
+    for (guint32 layer = 0; layer < 256 && tcpstate_engine_lookup(engine, pinfo->num, layer, &r); layer++)
+        draw_result(tree, tvb, pinfo, &r);
+    return 0;
+}
+
+/* ---- Per-file state ----------------------------------------------------------------------------- */
+
+static void
+tcpstate_init(void)
+{
+    tcpstate_engine_free(engine);
+    engine = tcpstate_engine_new();
+}
+
+static void
+tcpstate_cleanup(void)
+{
+    tcpstate_engine_free(engine);
+    engine = NULL;
+}
+
+/* ---- Registration ------------------------------------------------------------------------------- */
+
+#define OBSERVER " (passive observer's estimate, see docs/model.md)"
+
+void
+tcpstate_register_protoinfo(void)
+{
+    static hf_register_info hf[] = {
+        { &hf_stream, { "Stream", "tcpstate.stream", FT_UINT32, BASE_DEC, NULL, 0x0,
+            "Connection index (Wireshark's tcp.stream)", HFILL } },
+        { &hf_role, { "Sender role", "tcpstate.sender.role", FT_STRING, BASE_NONE, NULL, 0x0,
+            "client or server: the client sent the first SYN without ACK (mid-stream: the first sender)", HFILL } },
+        { &hf_phase, { "Phase", "tcpstate.phase", FT_STRING, BASE_NONE, NULL, 0x0,
+            "handshake, data, teardown or reset", HFILL } },
+        { &hf_step, { "Step", "tcpstate.step", FT_STRING, BASE_NONE, NULL, 0x0,
+            "Step of the three-way handshake or four-way teardown, or DATA/ACK/RST/KEEP-ALIVE/WINDOW-PROBE", HFILL } },
+        { &hf_handshake_step, { "Handshake step", "tcpstate.handshake.step", FT_UINT8, BASE_DEC, NULL, 0x0,
+            "1 SYN, 2 SYN-ACK, 3 ACK", HFILL } },
+        { &hf_teardown_step, { "Teardown step", "tcpstate.teardown.step", FT_UINT8, BASE_DEC, NULL, 0x0,
+            "1 FIN, 2 ACK of it, 3 the other FIN, 4 its ACK; 23 FIN and ACK merged", HFILL } },
+        { &hf_sender_before, { "Sender state before", "tcpstate.sender.state_before", FT_STRING, BASE_NONE, NULL, 0x0,
+            "The sender's RFC 9293 state when it sent the segment" OBSERVER, HFILL } },
+        { &hf_sender_after, { "Sender state after", "tcpstate.sender.state_after", FT_STRING, BASE_NONE, NULL, 0x0,
+            "The sender's state after sending it" OBSERVER, HFILL } },
+        { &hf_receiver_before, { "Receiver state before", "tcpstate.receiver.state_before", FT_STRING, BASE_NONE, NULL, 0x0,
+            "The receiver's state before processing the segment" OBSERVER, HFILL } },
+        { &hf_receiver_expected, { "Receiver state expected", "tcpstate.receiver.state_expected", FT_STRING, BASE_NONE, NULL, 0x0,
+            "The state the receiver must reach once it processes the segment (unchanged if unacceptable)", HFILL } },
+        { &hf_client_state, { "Client state", "tcpstate.client.state", FT_STRING, BASE_NONE, NULL, 0x0,
+            "The client's state after this segment" OBSERVER, HFILL } },
+        { &hf_server_state, { "Server state", "tcpstate.server.state", FT_STRING, BASE_NONE, NULL, 0x0,
+            "The server's state after this segment" OBSERVER, HFILL } },
+        { &hf_seq_expected, { "Expected SEQ", "tcpstate.seq.expected", FT_UINT32, BASE_DEC, NULL, 0x0,
+            "The sender's SND.NXT before this segment (raw): the receiver's RCV.NXT if all it sent arrived", HFILL } },
+        { &hf_ack_expected, { "Expected ACK", "tcpstate.ack.expected", FT_UINT32, BASE_DEC, NULL, 0x0,
+            "The receiver's SND.NXT (raw); for a SYN-ACK the client's ISN+1", HFILL } },
+        { &hf_seq_ok, { "SEQ as expected", "tcpstate.seq.ok", FT_BOOLEAN, BASE_NONE, NULL, 0x0,
+            "SEG.SEQ equals the expected SEQ (false for retransmissions, keep-alives, gaps)", HFILL } },
+        { &hf_ack_ok, { "ACK valid", "tcpstate.ack.ok", FT_BOOLEAN, BASE_NONE, NULL, 0x0,
+            "The ACK acknowledges nothing never sent (SYN-ACK: exactly ISN+1)", HFILL } },
+        { &hf_acceptable, { "Acceptable", "tcpstate.acceptable", FT_BOOLEAN, BASE_NONE, NULL, 0x0,
+            "RFC 9293 3.10.7 acceptability for the receiver (window, ACK and RST rules)" OBSERVER, HFILL } },
+        { &hf_retransmission, { "Retransmission", "tcpstate.retransmission", FT_BOOLEAN, BASE_NONE, NULL, 0x0,
+            "Repeats sequence space already sent (SYN, FIN, data) or a teardown ACK", HFILL } },
+        { &hf_midstream, { "Mid-stream", "tcpstate.midstream", FT_BOOLEAN, BASE_NONE, NULL, 0x0,
+            "The connection was picked up without its SYN: states are UNKNOWN until evidence", HFILL } },
+        { &hf_findings, { "Findings", "tcpstate.findings", FT_STRING, BASE_NONE, NULL, 0x0,
+            "Comma-separated ids of the violations and notes of this segment", HFILL } },
+        { &hf_analysis, { "Violations", "tcpstate.analysis", FT_NONE, BASE_NONE, NULL, 0x0,
+            "Present when the segment breaks an RFC rule; details as expert info", HFILL } },
+        { &hf_ws, { "WebSocket", "tcpstate.ws", FT_BOOLEAN, BASE_NONE, NULL, 0x0,
+            "The segment belongs to a WebSocket session (from the accepted 101 on)", HFILL } },
+        { &hf_ws_upgrade, { "WebSocket upgrade", "tcpstate.ws.upgrade", FT_STRING, BASE_NONE, NULL, 0x0,
+            "request, accepted, rejected or bad-accept, on the segment completing the head", HFILL } },
+        { &hf_ws_key, { "Sec-WebSocket-Key", "tcpstate.ws.key", FT_STRING, BASE_NONE, NULL, 0x0, NULL, HFILL } },
+        { &hf_ws_accept, { "Sec-WebSocket-Accept", "tcpstate.ws.accept", FT_STRING, BASE_NONE, NULL, 0x0,
+            "As sent by the server", HFILL } },
+        { &hf_ws_accept_expected, { "Expected Sec-WebSocket-Accept", "tcpstate.ws.accept_expected", FT_STRING,
+            BASE_NONE, NULL, 0x0, "base64(SHA-1(key + GUID)) (RFC 6455 4.2.2)", HFILL } },
+        { &hf_ws_accept_ok, { "Sec-WebSocket-Accept valid", "tcpstate.ws.accept_ok", FT_BOOLEAN, BASE_NONE, NULL, 0x0,
+            NULL, HFILL } },
+        { &hf_ws_request_frame, { "Upgrade request in frame", "tcpstate.ws.request_frame", FT_FRAMENUM, BASE_NONE,
+            FRAMENUM_TYPE(FT_FRAMENUM_REQUEST), 0x0, NULL, HFILL } },
+        { &hf_ws_response_frame, { "Upgrade answer in frame", "tcpstate.ws.response_frame", FT_FRAMENUM, BASE_NONE,
+            FRAMENUM_TYPE(FT_FRAMENUM_RESPONSE), 0x0, NULL, HFILL } },
+        { &hf_ws_close, { "WebSocket Close", "tcpstate.ws.close", FT_UINT16, BASE_DEC, NULL, 0x0,
+            "Status code of a Close frame completed in this segment (1005: none given)", HFILL } },
+    };
+    static gint *ett[] = { &ett_tcpstate, &ett_tcpstate_analysis, &ett_tcpstate_ws };
+
+    proto_tcpstate = proto_register_protocol("TCP State", "TCP State", "tcpstate");
+    proto_register_field_array(proto_tcpstate, hf, array_length(hf));
+    proto_register_subtree_array(ett, array_length(ett));
+
+    /* Expert info, one per row of the core's findings table: violations under
+     * tcpstate.analysis.<id>, notes under tcpstate.note.<id>. Registered once, kept for the
+     * process lifetime as Wireshark requires. */
+    unsigned n = tcpstate_finding_count();
+    ei_findings = g_new0(expert_field, n);
+    ei_register_info *ei = g_new0(ei_register_info, n);
+    for (unsigned i = 0; i < n; i++) {
+        gboolean warn = tcpstate_finding_is_warning(i) != 0;
+        ei_findings[i].ei = EI_INIT_EI;
+        ei_findings[i].hf = EI_INIT_HF;
+        ei[i].ids = &ei_findings[i];
+        ei[i].eiinfo.name = g_strdup_printf("tcpstate.%s.%s", warn ? "analysis" : "note", tcpstate_finding_name(i));
+        ei[i].eiinfo.group = warn ? PI_SEQUENCE : PI_SEQUENCE;
+        ei[i].eiinfo.severity = warn ? PI_WARN : PI_NOTE;
+        ei[i].eiinfo.summary = g_strdup_printf("%s (%s)", tcpstate_finding_summary(i), tcpstate_finding_rule(i));
+        ei[i].eiinfo.hf_info.hfinfo.type = FT_NONE;
+        ei[i].eiinfo.hf_info.hfinfo.display = BASE_NONE;
+        ei[i].eiinfo.hf_info.hfinfo.id = -1;
+        ei[i].eiinfo.hf_info.hfinfo.ref_type = HF_REF_TYPE_NONE;
+        ei[i].eiinfo.hf_info.hfinfo.same_name_prev_id = -1;
+    }
+    expert_module_t *expert = expert_register_protocol(proto_tcpstate);
+    expert_register_field_array(expert, ei, n);
+
+    tcpstate_handle = register_dissector("tcpstate", dissect_tcpstate, proto_tcpstate);
+    register_postdissector(tcpstate_handle);
+    register_init_routine(tcpstate_init);
+    register_cleanup_routine(tcpstate_cleanup);
+}
+
+void
+tcpstate_register_handoff(void)
+{
+    GArray *wanted = g_array_new(FALSE, FALSE, (guint)sizeof(int));
+    for (int w = 0; w < W_COUNT; w++) {
+        wanted_ids[w] = proto_registrar_get_id_byname(wanted_names[w]);
+        if (wanted_ids[w] > 0)
+            g_array_append_val(wanted, wanted_ids[w]);
+    }
+    set_postdissector_wanted_hfids(tcpstate_handle, wanted);
+}

@@ -1,0 +1,255 @@
+// The C ABI (tcpstate_core.h) over the C++ engine. Every entry point is noexcept and catches
+// everything: no C++ exception may reach the C plugin, whose caller unwinds with longjmp.
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "engine.hpp"
+#include "tcpstate_core.h"
+#include "ws.hpp"
+
+using namespace tcpstate;
+
+struct tcpstate_engine {
+    Engine engine;
+    // Backing store for the strings handed out by tcpstate_engine_ws_info.
+    mutable std::string ws_key, ws_accept_seen, ws_accept_expected;
+};
+
+namespace {
+
+constexpr const char* kStepNames[TCPSTATE_STEP_COUNT] = {
+    "",
+    "SYN (handshake 1/3)",
+    "SYN-ACK (handshake 2/3)",
+    "ACK (handshake 3/3)",
+    "FIN (teardown 1/4)",
+    "ACK (teardown 2/4)",
+    "FIN (teardown 3/4)",
+    "FIN-ACK (teardown 2+3/4)",
+    "ACK (teardown 4/4)",
+    "RST",
+    "DATA",
+    "ACK",
+    "KEEP-ALIVE",
+    "WINDOW-PROBE",
+};
+
+char* copy_out(const std::string& s, char* buf, std::size_t size) {
+    if (!buf || size == 0) return buf;
+    const std::size_t n = std::min(s.size(), size - 1);
+    std::memcpy(buf, s.data(), n);
+    buf[n] = '\0';
+    return buf;
+}
+
+template <typename... Args>
+std::string format(const char* fmt, Args... args) {
+    char tmp[256];
+    std::snprintf(tmp, sizeof tmp, fmt, static_cast<unsigned>(args)...);
+    return tmp;
+}
+
+// The message of a finding: what was expected, what was seen, which rule.
+std::string message(const tcpstate_result& r, Finding f) {
+    const FindingInfo& row = info(f);
+    const bool detail = r.detail_finding == static_cast<std::uint8_t>(f);
+    const std::uint32_t seen = r.detail_seen, bound = r.detail_bound;
+    std::string text;
+    if (detail) {
+        switch (f) {
+        case Finding::SynAckBadAck: text = format("SYN-ACK acknowledges %u; expected ISN+1 = %u", seen, bound); break;
+        case Finding::AckUnsent:
+            text = format("ACK %u acknowledges data never sent; the peer's SND.NXT is %u", seen, bound);
+            break;
+        case Finding::OutOfWindow:
+            text = format("SEQ %u is outside the receive window, whose right edge is %u", seen, bound);
+            if (r.flags & TCPSTATE_R_HAS_SEQ_EXPECTED) text += format(" (RCV.NXT %u)", r.seq_expected);
+            text += ": the receiver drops it";
+            break;
+        case Finding::RstOutOfWindow:
+            text = format("RST SEQ %u is outside the receive window (RCV.NXT %u): ignored", seen, bound);
+            break;
+        case Finding::RstNotExact:
+            text = format("RST SEQ %u is in the window but not RCV.NXT = %u: challenge ACK expected", seen, bound);
+            break;
+        case Finding::RstBadAck:
+            text = format("RST in SYN-SENT acknowledges %u; expected ISN+1 = %u: ignored", seen, bound);
+            break;
+        case Finding::SynInSynchronized:
+            text = format("SYN (SEQ %u) in a synchronized state: challenge ACK expected", seen);
+            break;
+        case Finding::DataAfterFin: text = format("data up to SEQ %u sent after the sender's FIN at SEQ %u", seen, bound); break;
+        case Finding::WscaleTooLarge: text = format("window scale shift %u is above %u; taken as 14", seen, bound); break;
+        default: break;
+        }
+    }
+    if (f == Finding::WrongState) {
+        text = std::string(tcpstate_step_name(r.step)) + " sent in state " +
+               tcpstate_state_name(tcpstate_result_sender_before(&r));
+    }
+    if (text.empty()) text = std::string(row.summary);
+    text += " (";
+    text += row.rule;
+    text += ")";
+    return text;
+}
+
+}  // namespace
+
+extern "C" {
+
+tcpstate_engine* tcpstate_engine_new(void) {
+    try {
+        return new tcpstate_engine();
+    } catch (...) {
+        return nullptr;
+    }
+}
+
+void tcpstate_engine_free(tcpstate_engine* engine) { delete engine; }
+
+int tcpstate_engine_process(tcpstate_engine* engine, const tcpstate_segment* segment, uint32_t layer,
+                            tcpstate_result* out) {
+    tcpstate_result dummy{};
+    tcpstate_result& r = out ? *out : dummy;
+    r = tcpstate_result{};
+    if (!engine || !segment) return 0;
+    try {
+        return engine->engine.process(*segment, layer, r) ? 1 : 0;
+    } catch (...) {
+        r = tcpstate_result{};
+        return 0;
+    }
+}
+
+int tcpstate_engine_lookup(const tcpstate_engine* engine, uint32_t frame, uint32_t layer, tcpstate_result* out) {
+    if (!engine || !out) return 0;
+    try {
+        return engine->engine.lookup(frame, layer, *out) ? 1 : 0;
+    } catch (...) {
+        return 0;
+    }
+}
+
+const char* tcpstate_state_name(unsigned state) {
+    if (state >= TCPSTATE_S_COUNT) return "UNKNOWN";
+    return state_name(static_cast<State>(state)).data();  // the literals are NUL-terminated
+}
+
+const char* tcpstate_step_name(unsigned step) { return step < TCPSTATE_STEP_COUNT ? kStepNames[step] : ""; }
+
+const char* tcpstate_step_phase(unsigned step) {
+    switch (step) {
+    case TCPSTATE_STEP_SYN:
+    case TCPSTATE_STEP_SYN_ACK:
+    case TCPSTATE_STEP_HANDSHAKE_ACK: return "handshake";
+    case TCPSTATE_STEP_FIN1:
+    case TCPSTATE_STEP_ACK2:
+    case TCPSTATE_STEP_FIN3:
+    case TCPSTATE_STEP_FIN_ACK23:
+    case TCPSTATE_STEP_ACK4: return "teardown";
+    case TCPSTATE_STEP_RST: return "reset";
+    case TCPSTATE_STEP_NONE: return "";
+    default: return "data";
+    }
+}
+
+unsigned tcpstate_step_handshake_number(unsigned step) {
+    switch (step) {
+    case TCPSTATE_STEP_SYN: return 1;
+    case TCPSTATE_STEP_SYN_ACK: return 2;
+    case TCPSTATE_STEP_HANDSHAKE_ACK: return 3;
+    default: return 0;
+    }
+}
+
+unsigned tcpstate_step_teardown_number(unsigned step) {
+    switch (step) {
+    case TCPSTATE_STEP_FIN1: return 1;
+    case TCPSTATE_STEP_ACK2: return 2;
+    case TCPSTATE_STEP_FIN3: return 3;
+    case TCPSTATE_STEP_FIN_ACK23: return 23;
+    case TCPSTATE_STEP_ACK4: return 4;
+    default: return 0;
+    }
+}
+
+const char* tcpstate_ws_upgrade_name(unsigned upgrade) {
+    if (upgrade > static_cast<unsigned>(ws::Upgrade::BadAccept)) return "";
+    return ws::to_string(static_cast<ws::Upgrade>(upgrade)).data();
+}
+
+unsigned tcpstate_result_sender_before(const tcpstate_result* r) { return r ? r->sender_states & 0x0fu : unsigned{TCPSTATE_S_UNKNOWN}; }
+unsigned tcpstate_result_sender_after(const tcpstate_result* r) { return r ? unsigned{r->sender_states} >> 4 : unsigned{TCPSTATE_S_UNKNOWN}; }
+unsigned tcpstate_result_receiver_before(const tcpstate_result* r) { return r ? r->receiver_states & 0x0fu : unsigned{TCPSTATE_S_UNKNOWN}; }
+unsigned tcpstate_result_receiver_expected(const tcpstate_result* r) { return r ? unsigned{r->receiver_states} >> 4 : unsigned{TCPSTATE_S_UNKNOWN}; }
+unsigned tcpstate_result_client_state(const tcpstate_result* r) {
+    if (!r) return TCPSTATE_S_UNKNOWN;
+    return (r->flags & TCPSTATE_R_SENDER_SERVER) ? tcpstate_result_receiver_expected(r) : tcpstate_result_sender_after(r);
+}
+unsigned tcpstate_result_server_state(const tcpstate_result* r) {
+    if (!r) return TCPSTATE_S_UNKNOWN;
+    return (r->flags & TCPSTATE_R_SENDER_SERVER) ? tcpstate_result_sender_after(r) : tcpstate_result_receiver_expected(r);
+}
+
+unsigned tcpstate_finding_count(void) { return static_cast<unsigned>(kFindingCount); }
+const char* tcpstate_finding_name(unsigned id) { return id < kFindingCount ? kFindings[id].name.data() : ""; }
+int tcpstate_finding_is_warning(unsigned id) { return id < kFindingCount && kFindings[id].severity == Severity::Warning; }
+const char* tcpstate_finding_rule(unsigned id) { return id < kFindingCount ? kFindings[id].rule.data() : ""; }
+const char* tcpstate_finding_summary(unsigned id) { return id < kFindingCount ? kFindings[id].summary.data() : ""; }
+
+char* tcpstate_finding_message(const tcpstate_result* r, unsigned id, char* buf, size_t size) {
+    try {
+        if (!r || id >= kFindingCount) return copy_out("", buf, size);
+        return copy_out(message(*r, static_cast<Finding>(id)), buf, size);
+    } catch (...) {
+        return copy_out("", buf, size);
+    }
+}
+
+char* tcpstate_findings_list(const tcpstate_result* r, char* buf, size_t size) {
+    try {
+        std::string s;
+        for (const auto& row : kFindings) {
+            if (!r || !(r->findings & (1u << static_cast<unsigned>(row.id)))) continue;
+            if (!s.empty()) s += ',';
+            s += row.name;
+        }
+        return copy_out(s, buf, size);
+    } catch (...) {
+        return copy_out("", buf, size);
+    }
+}
+
+int tcpstate_engine_ws_info(const tcpstate_engine* engine, uint32_t stream, tcpstate_ws_info* out) {
+    if (!engine || !out) return 0;
+    try {
+        *out = tcpstate_ws_info{};
+        const Connection* c = engine->engine.connection(stream);
+        if (!c || !c->ws || c->ws->request_frame() == 0) return 0;
+        engine->ws_key = c->ws->key();
+        engine->ws_accept_seen = c->ws->accept_seen();
+        engine->ws_accept_expected = c->ws->accept_expected();
+        out->key = engine->ws_key.c_str();
+        out->accept_seen = engine->ws_accept_seen.c_str();
+        out->accept_expected = engine->ws_accept_expected.c_str();
+        out->request_frame = c->ws->request_frame();
+        out->response_frame = c->ws->response_frame();
+        return 1;
+    } catch (...) {
+        return 0;
+    }
+}
+
+size_t tcpstate_engine_memory(const tcpstate_engine* engine) {
+    try {
+        return engine ? engine->engine.memory() : 0;
+    } catch (...) {
+        return 0;
+    }
+}
+
+}  // extern "C"
+
+static_assert(sizeof(tcpstate_result) == 32, "the per-frame result is 32 bytes");

@@ -1,0 +1,660 @@
+// The tcpstate engine. Read docs/model.md first: it is the specification of what follows.
+//
+// RFCs applied here: RFC 9293 (3.3.2 states, 3.4 sequence numbers, 3.5 and 3.6 open and close,
+// 3.10.7 segment arrives), RFC 5961 (3.2 RST, 4 SYN in synchronized states), RFC 7323 (2.2, 2.3
+// window scale), RFC 1337 (RST in TIME-WAIT), RFC 6191 / RFC 1122 4.2.2.13 (new incarnations).
+//
+// A passive observer sees what was sent, not what was processed. Where the engine assumes
+// (delivery of every segment, a listener behind a port), docs/model.md says so, and the crossing
+// rule undoes an assumption when a later segment contradicts it.
+#include "engine.hpp"
+
+#include <algorithm>
+
+#include "ws.hpp"
+
+namespace tcpstate {
+
+Connection::Connection() = default;
+Connection::~Connection() = default;
+Connection::Connection(Connection&&) noexcept = default;
+Connection& Connection::operator=(Connection&&) noexcept = default;
+
+std::uint64_t endpoint_id(const std::uint8_t* addr, std::size_t len, std::uint16_t port) {
+    // FNV-1a over the address bytes and the port: only needs to tell the two ends of one
+    // connection apart.
+    std::uint64_t h = 1469598103934665603ull;
+    auto mix = [&h](std::uint8_t b) { h = (h ^ b) * 1099511628211ull; };
+    for (std::size_t i = 0; addr && i < len; ++i) mix(addr[i]);
+    mix(static_cast<std::uint8_t>(len));
+    mix(static_cast<std::uint8_t>(port >> 8));
+    mix(static_cast<std::uint8_t>(port & 0xff));
+    return h == 0 ? 1 : h;
+}
+
+namespace {
+
+constexpr std::uint8_t kMaxWscale = 14;  // RFC 7323 2.3
+
+std::uint64_t tuple_key(std::uint64_t a, std::uint64_t b) {
+    const std::uint64_t lo = std::min(a, b), hi = std::max(a, b);
+    return lo * 0x9e3779b97f4a7c15ull ^ (hi + 0x7f4a7c159e3779b9ull + (lo << 6) + (lo >> 2));
+}
+
+bool ended(State s) { return s == State::Closed || s == State::TimeWait; }
+
+// A violation remembers the value it saw and the bound it broke, for the expert-info message.
+struct Detail {
+    Finding finding = Finding::Count_;
+    std::uint32_t seen = 0, bound = 0;
+};
+
+struct Findings {
+    FindingSet set;
+    Detail detail;
+
+    void add(Finding f) { set.add(f); }
+    void add(Finding f, std::uint32_t seen, std::uint32_t bound) {
+        set.add(f);
+        if (info(f).severity == Severity::Warning && f < detail.finding) detail = {f, seen, bound};
+    }
+};
+
+// The receive window of the receiver as the observer knows it (docs/model.md, "Sequence space").
+struct Window {
+    bool known = false;
+    Seq rcv_nxt;
+    std::uint32_t wnd = 0;  // RCV.WND, 0 when the advertised right edge is at or behind RCV.NXT
+    Seq right_edge() const { return rcv_nxt + wnd; }
+};
+
+// RFC 9293 3.10.7.4, the four cases of the acceptability test. An unknown window is taken as
+// unbounded on the right: only "wholly old" is then unacceptable.
+bool acceptable(Seq seq, std::uint32_t len, const Window& w) {
+    if (!w.known) return len == 0 ? seq >= w.rcv_nxt : (seq + (len - 1)) >= w.rcv_nxt;
+    const auto in_window = [&w](Seq x) { return w.rcv_nxt <= x && x < w.rcv_nxt + w.wnd; };
+    if (len == 0 && w.wnd == 0) return seq == w.rcv_nxt;
+    if (len == 0) return in_window(seq);
+    if (w.wnd == 0) return false;
+    return in_window(seq) || in_window(seq + (len - 1));
+}
+
+// What the sender's segment looked like relative to its own sequence space.
+struct SendShape {
+    bool seq_known = false;  // the sender's snd_nxt was known before this segment
+    Seq snd_nxt;             // ... and its value: the receiver's RCV.NXT estimate
+    bool retrans = false;    // wholly repeats sequence space already sent
+    bool control_repeat = false;  // repeats our own SYN (same ISS) or FIN (same FIN seq)
+    bool keepalive = false;
+    bool window_probe = false;
+    bool wholly_old = false;
+};
+
+struct RecvOutcome {
+    State expected;
+    bool acceptable = false;
+};
+
+Control control_of(const SegmentView& s) {
+    if (s.rst()) return Control::None;
+    if (s.syn()) return s.ack_flag() ? Control::SynAck : Control::Syn;
+    if (s.fin()) return Control::Fin;
+    return Control::None;
+}
+
+// The state an endpoint reaches on receiving the control `c` after its own send (crossing rule).
+State receive_control(State s, Control c) {
+    switch (c) {
+    case Control::Syn: return recv_next(kRecvSyn, s);
+    case Control::SynAck: return s == State::SynSent ? State::Established : s;
+    case Control::Fin: return recv_next(kRecvFin, s);
+    case Control::None: return s;
+    }
+    return s;
+}
+
+// The payload bytes of this segment that the WebSocket tracker has not seen yet, in order.
+struct PayloadChunk {
+    const std::uint8_t* data = nullptr;
+    std::uint32_t len = 0;
+    bool gap = false;  // bytes before this chunk are missing
+};
+
+PayloadChunk new_payload(Endpoint& e, const SegmentView& s) {
+    const Seq start = s.seq + (s.syn() ? 1u : 0u);
+    PayloadChunk chunk{s.payload, s.payload_captured, false};
+    Seq at = start;
+    if (e.ws_started) {
+        const std::int32_t behind = e.ws_next - start;
+        if (behind > 0) {  // overlaps what was fed: keep only the new part
+            const auto skip = static_cast<std::uint32_t>(behind);
+            if (skip >= s.payload_len || skip >= chunk.len) return {};
+            chunk.data += skip;
+            chunk.len -= skip;
+            at = e.ws_next;
+        }
+        chunk.gap = at != e.ws_next || e.ws_hole;
+    } else {
+        // The first bytes: in sync if they follow the SYN, or if no SYN was seen (mid-stream).
+        chunk.gap = e.syn_sent && start != e.iss + 1;
+    }
+    e.ws_started = true;
+    e.ws_next = start + s.payload_len;
+    e.ws_hole = s.payload_captured < s.payload_len;
+    return chunk;
+}
+
+}  // namespace
+
+Engine::Engine() = default;
+Engine::~Engine() = default;
+
+const Connection* Engine::connection(std::uint32_t stream) const {
+    return stream < conns_.size() && conns_[stream].started ? &conns_[stream] : nullptr;
+}
+
+std::size_t Engine::memory() const {
+    std::size_t n = conns_.capacity() * sizeof(Connection) + frames_.capacity() * sizeof(tcpstate_result);
+    n += by_tuple_.size() * (sizeof(std::uint64_t) * 2 + 2 * sizeof(void*)) + by_tuple_.bucket_count() * sizeof(void*);
+    n += extra_layers_.size() * (sizeof(tcpstate_result) + 3 * sizeof(void*));
+    for (const auto& c : conns_)
+        if (c.ws) n += sizeof(ws::Session);
+    return n;
+}
+
+void Engine::store(std::uint32_t frame, std::uint32_t layer, const tcpstate_result& r) {
+    if (layer == 0) {
+        if (frame >= frames_.size()) frames_.resize(std::max<std::size_t>(frame + 1, frames_.size() * 3 / 2 + 16));
+        frames_[frame] = r;
+    } else {
+        extra_layers_[(static_cast<std::uint64_t>(frame) << 8) | (layer & 0xff)] = r;
+    }
+}
+
+bool Engine::lookup(std::uint32_t frame, std::uint32_t layer, tcpstate_result& out) const {
+    if (layer == 0) {
+        if (frame < frames_.size() && (frames_[frame].ws & TCPSTATE_VALID)) {
+            out = frames_[frame];
+            return true;
+        }
+        return false;
+    }
+    const auto it = extra_layers_.find((static_cast<std::uint64_t>(frame) << 8) | (layer & 0xff));
+    if (it == extra_layers_.end()) return false;
+    out = it->second;
+    return true;
+}
+
+bool Engine::process(const tcpstate_segment& seg, std::uint32_t layer, tcpstate_result& out) {
+    out = tcpstate_result{};
+    // Analyse each (frame, layer) once: a second call returns the first result, so every pass
+    // draws the same annotation.
+    if (lookup(seg.frame, layer, out)) return true;
+    if (seg.stream >= kMaxStreams || layer > 0xff) return false;
+    if (seg.stream >= conns_.size()) conns_.resize(std::max<std::size_t>(seg.stream + 1, conns_.size() * 3 / 2 + 16));
+
+    const SegmentView s{seg.stream,
+                        seg.frame,
+                        endpoint_id(seg.src_addr, seg.addr_len, seg.src_port),
+                        endpoint_id(seg.dst_addr, seg.addr_len, seg.dst_port),
+                        Seq(seg.seq),
+                        Seq(seg.ack),
+                        seg.flags,
+                        seg.window,
+                        seg.wscale,
+                        seg.payload_len,
+                        seg.payload,
+                        std::min(seg.payload_captured, seg.payload_len)};
+    out = analyse(conns_[seg.stream], s);
+    store(seg.frame, layer, out);
+    return true;
+}
+
+// The first segment of a connection decides roles and initial states (docs/model.md, "Roles").
+void Engine::start(Connection& c, const SegmentView& s) {
+    c.started = true;
+    c.tuple = tuple_key(s.src, s.dst);
+    if (s.syn() && !s.ack_flag()) {
+        c.ep[0].id = s.src;
+        c.ep[0].state = State::Closed;
+        c.ep[1].id = s.dst;
+        c.ep[1].state = State::Listen;
+    } else if (s.syn() && s.ack_flag() && !s.rst()) {
+        // A SYN-ACK first: the SYN was sent but not captured.
+        c.ep[0].id = s.dst;
+        c.ep[0].state = State::SynSent;
+        c.ep[1].id = s.src;
+        c.ep[1].state = State::SynRcvd;
+    } else {
+        c.ep[0].id = s.src;
+        c.ep[1].id = s.dst;
+        c.ep[0].state = c.ep[1].state = State::Unknown;
+        c.midstream = true;
+    }
+}
+
+tcpstate_result Engine::analyse(Connection& c, const SegmentView& s) {
+    Findings f;
+    const bool bare_syn = s.syn() && !s.ack_flag() && !s.rst();
+
+    if (!c.started) {
+        start(c, s);
+        if (c.midstream) f.add(Finding::Midstream);
+        if (s.syn() && s.ack_flag() && !s.rst()) f.add(Finding::UnseenSegment);
+        // Port reuse across streams: the previous connection on the same 4-tuple ended, and this
+        // SYN opens a new incarnation (RFC 6191, RFC 1122 4.2.2.13). Its endpoints start where
+        // the old ones were; a CLOSED server still has its listener.
+        const auto prev = by_tuple_.find(c.tuple);
+        if (bare_syn && prev != by_tuple_.end() && prev->second != s.stream && prev->second < conns_.size()) {
+            const Connection& p = conns_[prev->second];
+            if (p.started && ended(p.ep[0].state) && ended(p.ep[1].state)) {
+                const bool same = p.ep[0].id == s.src;
+                c.ep[0].state = p.ep[same ? 0 : 1].state;
+                const State srv = p.ep[same ? 1 : 0].state;
+                c.ep[1].state = srv == State::TimeWait ? State::TimeWait : State::Listen;
+                f.add(Finding::PortReuse);
+            }
+        }
+        by_tuple_[c.tuple] = s.stream;
+    }
+
+    int d = s.src == c.ep[0].id ? 0 : 1;
+
+    // A new incarnation on the same stream: a bare SYN with a new ISS after both ends finished.
+    if (bare_syn && ended(c.ep[d].state) &&
+        (ended(c.ep[1 - d].state) || c.ep[1 - d].state == State::Listen) &&
+        !(c.ep[d].syn_sent && s.seq == c.ep[d].iss) && c.ep[d].seq_known) {
+        const State snd = c.ep[d].state, rcv = c.ep[1 - d].state;
+        auto ws = std::move(c.ws);
+        const std::uint64_t tuple = c.tuple;
+        c = Connection{};
+        c.started = true;
+        c.tuple = tuple;
+        c.ep[0].id = s.src;
+        c.ep[0].state = snd;
+        c.ep[1].id = s.dst;
+        c.ep[1].state = rcv == State::TimeWait ? State::TimeWait : State::Listen;
+        d = 0;
+        f.add(Finding::PortReuse);
+    }
+
+    Endpoint& S = c.ep[d];
+    Endpoint& R = c.ep[1 - d];
+    const Control ctl = control_of(s);
+    const std::uint32_t seg_len = s.seg_len();
+
+    // Flags (RFC 9293 3.1): SYN with FIN or RST, or none of SYN/ACK/FIN/RST.
+    if ((s.syn() && (s.fin() || s.rst())) || (s.flags & (TCPSTATE_SYN | TCPSTATE_ACK | TCPSTATE_FIN | TCPSTATE_RST)) == 0)
+        f.add(Finding::BadFlags);
+    if (!s.ack_flag() && !s.rst() && !bare_syn) f.add(Finding::AckFlagMissing);
+
+    // ---- The sender's sequence space before this segment --------------------------------------
+    SendShape shape;
+    shape.seq_known = S.seq_known;
+    shape.snd_nxt = S.snd_nxt;
+    if (s.syn()) shape.control_repeat = S.syn_sent && s.seq == S.iss;
+    else if (s.fin()) shape.control_repeat = S.fin_sent && s.seq + s.payload_len == S.fin_seq;
+    if (shape.seq_known && !s.rst()) {
+        const bool plain = !s.syn() && !s.fin();
+        shape.keepalive = plain && s.payload_len <= 1 && s.seq == S.snd_nxt - 1;
+        shape.wholly_old = seg_len > 0 ? s.seq + seg_len <= S.snd_nxt : s.seq < S.snd_nxt;
+        shape.retrans = seg_len > 0 && !shape.keepalive && s.seq + seg_len <= S.snd_nxt;
+    }
+
+    // ---- Crossing rule: did this segment leave before the peer's SYN/FIN arrived? --------------
+    State before = S.state;
+    Control crossed = Control::None;
+    bool refused = false;
+    if (S.pending != Control::None) {
+        if (s.rst() && S.pending == Control::Syn && S.pending_before == State::Listen && !S.syn_sent &&
+            s.ack_flag() && R.syn_sent && s.ack == R.iss + 1) {
+            // The SYN was answered by RST: there was no listener, the port was CLOSED (3.10.7.1).
+            before = State::Closed;
+            refused = true;
+            S.pending = Control::None;
+        } else if (s.ack_flag() && s.ack >= S.pending_end) {
+            S.pending = Control::None;  // confirmed: the segment acknowledges it
+        } else if (bare_syn || (s.fin() && !s.rst())) {
+            crossed = S.pending;
+            before = S.pending_before;
+            S.pending = Control::None;
+        }
+    }
+
+    // Unseen peer segments implied by this one (docs/model.md, "Send transitions").
+    bool inferred_synack = false;
+    if (!s.syn() && !s.rst() && s.ack_flag() && before == State::SynSent) {
+        before = State::Established;  // it received a SYN-ACK the capture lacks
+        inferred_synack = true;
+        f.add(Finding::UnseenSegment);
+    }
+    if (!s.syn() && !s.rst() && before == State::SynRcvd && !S.syn_sent) f.add(Finding::UnseenSegment);
+
+    // ---- The receiver -------------------------------------------------------------------------
+    Window win;
+    win.rcv_nxt = shape.snd_nxt;
+    if (R.window_known && c.scaling_known && shape.seq_known) {
+        win.known = true;
+        const std::int32_t room = R.right_edge - shape.snd_nxt;
+        win.wnd = room > 0 ? static_cast<std::uint32_t>(room) : 0;
+    }
+    if (shape.seq_known && !s.rst() && win.known && win.wnd == 0 && !s.syn() && !s.fin() &&
+        s.payload_len == 1 && s.seq == shape.snd_nxt)
+        shape.window_probe = true;
+
+    const State rb = R.state;
+    RecvOutcome rcv{rb, false};
+    auto drop = [&rcv, rb]() { rcv = {rb, false}; };
+    auto accept = [&rcv](State next) { rcv = {next, true}; };
+
+    if (s.rst()) {
+        // RST: RFC 9293 3.10.7.1-4 and RFC 5961 3.2.
+        if (rb == State::Closed || rb == State::Listen) {
+            drop();
+        } else if (rb == State::SynSent) {
+            if (s.ack_flag() && R.syn_sent && s.ack > R.iss && s.ack <= R.snd_nxt) {
+                accept(State::Closed);
+                if (!S.syn_sent) refused = true;
+            } else if (s.ack_flag()) {
+                f.add(Finding::RstBadAck, s.ack.v, (R.iss + 1).v);
+                drop();
+            } else {
+                drop();  // 3.10.7.3: a RST without ACK in SYN-SENT is dropped
+            }
+        } else if (!shape.seq_known || s.seq == shape.snd_nxt) {
+            // Exact RCV.NXT (or nothing to compare with: the sender was never seen before).
+            accept(State::Closed);
+            if (rb == State::TimeWait) f.add(Finding::RstInTimeWait);
+        } else if (win.known ? (win.rcv_nxt <= s.seq && s.seq < win.right_edge()) : s.seq > win.rcv_nxt) {
+            f.add(Finding::RstNotExact, s.seq.v, shape.snd_nxt.v);
+            drop();
+        } else {
+            f.add(Finding::RstOutOfWindow, s.seq.v, shape.snd_nxt.v);
+            drop();
+        }
+    } else if (bare_syn) {
+        if (rb == State::TimeWait && !R.seq_known) {
+            accept(State::SynRcvd);  // new incarnation accepted by TIME-WAIT (RFC 1122 4.2.2.13, RFC 6191)
+        } else if (rb == State::SynRcvd && shape.control_repeat) {
+            drop();  // the SYN again: already received
+        } else if (in(rb, kSynchronized)) {
+            f.add(Finding::SynInSynchronized, s.seq.v, 0);
+            drop();
+        } else if (rb == State::Closed) {
+            drop();  // no TCB: a real stack answers RST
+        } else {
+            accept(recv_next(kRecvSyn, rb));
+            if (rb == State::SynSent) f.add(Finding::SimultaneousOpen);
+        }
+    } else if (rb == State::Closed || rb == State::Listen) {
+        drop();
+    } else if (rb == State::SynSent) {
+        // 3.10.7.3: only a SYN-ACK acknowledging our SYN moves SYN-SENT on.
+        const bool ack_ok = s.ack_flag() && R.syn_sent && s.ack > R.iss && s.ack <= R.snd_nxt;
+        if (s.syn() && ack_ok) {
+            accept(State::Established);
+        } else if (s.syn()) {
+            f.add(Finding::SynAckBadAck, s.ack.v, (R.iss + 1).v);
+            drop();
+        } else if (ack_ok) {
+            // Our SYN is acknowledged by a non-SYN segment: the SYN-ACK was not captured.
+            f.add(Finding::UnseenSegment);
+            State st = State::Established;
+            if (s.fin()) st = recv_next(kRecvFin, st);
+            accept(st);
+        } else {
+            drop();
+        }
+    } else {
+        // Synchronized states and UNKNOWN, in the order of 3.10.7.4.
+        Seq seq = s.seq;
+        std::uint32_t len = seg_len;
+        bool syn_ok = true;
+        if (s.syn()) {
+            if (shape.control_repeat) {
+                seq = seq + 1;  // the SYN part is old; only what follows it is new (3.10.7.4)
+                len -= 1;
+            } else {
+                syn_ok = false;
+                f.add(Finding::SynInSynchronized, s.seq.v, 0);
+            }
+        }
+        const bool ok = syn_ok && (!shape.seq_known || acceptable(seq, len, win));
+        if (!ok) {
+            const bool normal = shape.retrans || shape.keepalive || shape.window_probe || shape.wholly_old;
+            if (syn_ok && !normal) f.add(Finding::OutOfWindow, s.seq.v, win.right_edge().v);
+            drop();
+        } else if (!s.ack_flag()) {
+            drop();  // "if the ACK bit is off drop the segment" (3.10.7.4 fifth)
+        } else if (R.seq_known && s.ack > R.snd_nxt) {
+            f.add(Finding::AckUnsent, s.ack.v, R.snd_nxt.v);
+            drop();
+        } else {
+            State st = rb;
+            const bool covers = st == State::SynRcvd
+                                    ? (!R.syn_sent || s.ack >= R.iss + 1)
+                                    : (in(st, kFinSent) && R.fin_sent && s.ack >= R.fin_seq + 1);
+            if (covers) st = recv_next(kRecvAckOfControl, st);
+            if (s.fin()) st = recv_next(kRecvFin, st);
+            accept(st);
+        }
+    }
+
+    // ---- The sender -----------------------------------------------------------------------------
+    const SendEvent ev = s.rst() ? SendEvent::Rst
+                         : s.syn() ? (s.ack_flag() ? SendEvent::SynAck : SendEvent::Syn)
+                         : s.fin() ? SendEvent::Fin
+                                   : SendEvent::Ack;
+    State after = before;
+    if (ev == SendEvent::Rst && !rcv.acceptable && !refused && rb != State::Closed && rb != State::Listen) {
+        // A RST the receiver must ignore (RFC 5961 3.2, 9293 3.10.7.3) is what a forged reset looks
+        // like; the observer keeps the sender's state.
+    } else if (ev == SendEvent::Fin && before == State::Unknown) {
+        after = R.fin_sent ? State::LastAck : State::FinWait1;  // mid-stream: the FIN is evidence
+    } else {
+        const SendCell& cell = send_cell(ev, before);
+        switch (cell.verdict) {
+        case SendVerdict::Ok: after = cell.next; break;
+        case SendVerdict::RetransOnly:
+            if (shape.control_repeat) after = cell.next;
+            else f.add(Finding::WrongState, ev == SendEvent::Fin ? 1 : 0, 0);
+            break;
+        case SendVerdict::Wrong:
+            // Data from an endpoint reset by its peer may have crossed the RST: not a violation.
+            if (!(before == State::Closed && S.reset_by_peer && ev == SendEvent::Ack)) f.add(Finding::WrongState, 0, 0);
+            break;
+        }
+    }
+    if (crossed != Control::None) {
+        after = receive_control(after, crossed);
+        f.add(crossed == Control::Fin ? Finding::SimultaneousClose : Finding::SimultaneousOpen);
+    }
+    if (refused) f.add(Finding::Refused);
+
+    // Data beyond the sender's own FIN (3.10.4: after CLOSE, no more SENDs).
+    if (s.payload_len > 0 && S.fin_sent && !s.rst() && s.seq + s.payload_len + (s.syn() ? 1 : 0) > S.fin_seq &&
+        !(s.fin() && shape.control_repeat))
+        f.add(Finding::DataAfterFin, (s.seq + s.payload_len).v, S.fin_seq.v);
+
+    // ---- Expected values -------------------------------------------------------------------------
+    tcpstate_result r{};
+    r.stream = s.stream;
+    r.detail_finding = 0xff;
+    if (shape.seq_known) {
+        r.flags |= TCPSTATE_R_HAS_SEQ_EXPECTED;
+        r.seq_expected = shape.snd_nxt.v;
+        if (s.seq == shape.snd_nxt) r.flags |= TCPSTATE_R_SEQ_OK;
+    }
+    if (s.ack_flag() && R.seq_known) {
+        r.flags |= TCPSTATE_R_HAS_ACK_EXPECTED;
+        const bool synack = s.syn();
+        r.ack_expected = synack && R.syn_sent ? (R.iss + 1).v : R.snd_nxt.v;
+        const bool ok = synack && R.syn_sent ? (s.ack >= R.iss + 1 && s.ack <= R.snd_nxt) : s.ack <= R.snd_nxt;
+        if (ok) r.flags |= TCPSTATE_R_ACK_OK;
+    }
+
+    // ---- Commit: the sender ------------------------------------------------------------------------
+    if (s.syn() && !s.rst()) {
+        std::uint8_t shift = Endpoint::kNoWscale;
+        if (s.wscale >= 0) {
+            shift = static_cast<std::uint8_t>(std::min<int>(s.wscale, kMaxWscale));
+            if (s.wscale > kMaxWscale) f.add(Finding::WscaleTooLarge, static_cast<std::uint32_t>(s.wscale), kMaxWscale);
+        }
+        if (!S.syn_sent) {
+            S.iss = s.seq;
+            S.syn_sent = true;
+            S.wscale = shift;
+        }
+        // RFC 7323 2.2: scaling is in effect only if both SYNs carried the option.
+        const Endpoint &a = c.ep[0], &b = c.ep[1];
+        const bool a_without = a.syn_sent && a.wscale == Endpoint::kNoWscale;
+        const bool b_without = b.syn_sent && b.wscale == Endpoint::kNoWscale;
+        c.scaling_known = a_without || b_without || (a.syn_sent && b.syn_sent);
+        c.scaling_on = a.syn_sent && b.syn_sent && !a_without && !b_without;
+        // The window of the peer's bare SYN applies from our ISS+1 on.
+        if (R.syn_window_pending) {
+            R.right_edge = S.iss + 1 + R.syn_window;
+            R.window_known = true;
+            R.syn_window_pending = false;
+        }
+        if (!s.ack_flag()) {
+            S.syn_window = s.window;
+            S.syn_window_pending = true;
+        }
+    }
+    if (!s.rst()) {
+        const Seq end = s.seq + seg_len;
+        S.snd_nxt = S.seq_known ? seq_max(S.snd_nxt, end) : end;
+        S.seq_known = true;
+        if (s.fin() && !S.fin_sent) {
+            S.fin_seq = s.seq + s.payload_len + (s.syn() ? 1 : 0);
+            S.fin_sent = true;
+        }
+        if (s.ack_flag()) {
+            // The window is never scaled in a segment with SYN (RFC 7323 2.2).
+            const unsigned shift = c.scaling_on && !s.syn() ? S.wscale : 0;
+            const Seq edge = s.ack + (static_cast<std::uint32_t>(s.window) << shift);
+            if (c.scaling_known) {
+                S.right_edge = S.window_known ? seq_max(S.right_edge, edge) : edge;
+                S.window_known = true;
+            }
+        }
+    }
+    S.state = after;
+
+    // ---- Commit: the receiver ----------------------------------------------------------------------
+    if (rcv.acceptable && rcv.expected != rb && ctl != Control::None) {
+        R.pending = ctl;
+        R.pending_before = rb;
+        R.pending_end = ctl == Control::Fin ? S.fin_seq + 1 : S.iss + 1;
+    }
+    if (rcv.acceptable && s.rst()) R.reset_by_peer = true;
+    R.state = rcv.expected;
+
+    // ---- The step --------------------------------------------------------------------------------
+    bool repeat = false;
+    Step step;
+    const bool acks_peer_fin = s.ack_flag() && R.fin_sent && s.ack >= R.fin_seq + 1;
+    if (s.rst()) {
+        step = Step::Rst;
+    } else if (s.syn()) {
+        step = s.ack_flag() ? Step::SynAck : Step::Syn;
+    } else if (s.fin()) {
+        if (c.first_closer < 0 || c.first_closer == d) {
+            c.first_closer = static_cast<std::int8_t>(d);
+            step = Step::Fin1;
+        } else if (shape.control_repeat && S.fin_step != Step::None) {
+            step = S.fin_step;
+        } else if (!c.ack2_seen && acks_peer_fin) {
+            c.ack2_seen = true;
+            step = Step::FinAck23;
+        } else {
+            step = Step::Fin3;
+        }
+        S.fin_step = step;
+    } else {
+        step = Step::None;
+        if (acks_peer_fin) {
+            const bool peer_first = c.first_closer == 1 - d;
+            bool& seen = peer_first ? c.ack2_seen : c.ack4_seen;
+            const Step st = peer_first ? Step::Ack2 : Step::Ack4;
+            if (!seen) {
+                seen = true;
+                step = st;
+            } else if (s.payload_len == 0 && s.ack == R.fin_seq + 1 && R.fin_retransmitted) {
+                step = st;
+                repeat = true;
+            }
+        }
+        if (step == Step::None && d == 0 && s.ack_flag() && !c.midstream) {
+            const bool acks_syn = R.syn_sent && s.ack >= R.iss + 1;
+            if (!c.hs3_seen && (acks_syn || inferred_synack)) {
+                step = Step::HandshakeAck;
+            } else if (c.hs3_seen && s.payload_len == 0 && R.synack_retransmitted && R.syn_sent && s.ack == R.iss + 1) {
+                step = Step::HandshakeAck;
+                repeat = true;
+            }
+        }
+        if (step == Step::None) {
+            step = shape.keepalive       ? Step::KeepAlive
+                   : shape.window_probe  ? Step::WindowProbe
+                   : s.payload_len > 0   ? Step::Data
+                                         : Step::Ack;
+        }
+    }
+    // The handshake's third step can only be the client's first acknowledgment after the SYN-ACK.
+    if (d == 0 && s.ack_flag() && !s.syn() && !s.rst() && (R.syn_sent || inferred_synack)) c.hs3_seen = true;
+    if (crossed == Control::Syn || f.set.has(Finding::SimultaneousOpen)) c.hs3_seen = true;
+    S.fin_retransmitted = s.fin() && shape.control_repeat;
+    S.synack_retransmitted = s.syn() && s.ack_flag() && shape.control_repeat;
+
+    // ---- WebSocket ----------------------------------------------------------------------------------
+    std::uint8_t ws_bits = 0;
+    std::uint16_t ws_close = 0;
+    if (s.payload_captured > 0 || s.fin() || s.rst() || c.ws) {
+        if (!c.ws && s.payload_captured > 0) c.ws = std::make_unique<ws::Session>();
+        if (c.ws) {
+            const bool from_client = d == 0;
+            ws::FeedResult wr;
+            if (s.payload_captured > 0 && !shape.retrans && !s.rst()) {
+                const PayloadChunk chunk = new_payload(S, s);
+                if (chunk.len > 0) wr = c.ws->feed(from_client, chunk.data, chunk.len, chunk.gap, s.frame);
+                else wr.active = c.ws->active();
+            } else {
+                wr.active = c.ws->active();
+            }
+            if (s.fin() || s.rst()) {
+                const ws::FeedResult cr = c.ws->on_tcp_close(from_client, s.rst(), s.frame);
+                wr.findings |= cr.findings;
+                wr.active = wr.active || cr.active;
+            }
+            ws_bits = static_cast<std::uint8_t>(static_cast<unsigned>(wr.upgrade) & TCPSTATE_WS_UPGRADE_MASK);
+            if (wr.active) ws_bits |= TCPSTATE_WS_ACTIVE;
+            if (wr.close_code >= 0) {
+                ws_bits |= TCPSTATE_WS_CLOSE;
+                ws_close = static_cast<std::uint16_t>(wr.close_code);
+            }
+            f.set |= wr.findings;
+        }
+    }
+
+    // ---- The result ---------------------------------------------------------------------------------
+    r.step = static_cast<std::uint8_t>(step);
+    r.sender_states = static_cast<std::uint8_t>(static_cast<unsigned>(before) | (static_cast<unsigned>(after) << 4));
+    r.receiver_states = static_cast<std::uint8_t>(static_cast<unsigned>(rb) | (static_cast<unsigned>(rcv.expected) << 4));
+    if (d == 1) r.flags |= TCPSTATE_R_SENDER_SERVER;
+    if (shape.retrans || shape.control_repeat || repeat) r.flags |= TCPSTATE_R_RETRANSMISSION;
+    if (rcv.acceptable) r.flags |= TCPSTATE_R_ACCEPTABLE;
+    if (c.midstream) r.flags |= TCPSTATE_R_MIDSTREAM;
+    r.findings = f.set.raw();
+    if (f.detail.finding != Finding::Count_) {
+        r.detail_finding = static_cast<std::uint8_t>(f.detail.finding);
+        r.detail_seen = f.detail.seen;
+        r.detail_bound = f.detail.bound;
+    }
+    r.ws = static_cast<std::uint8_t>(ws_bits | TCPSTATE_VALID);
+    r.ws_close_code = ws_close;
+    return r;
+}
+
+}  // namespace tcpstate

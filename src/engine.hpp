@@ -1,0 +1,134 @@
+// The tcpstate engine: per-connection, per-endpoint RFC 9293 state tracking from a passive
+// observer's view. See docs/model.md for the model; this file is its implementation.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+#include "findings.hpp"
+#include "seq.hpp"
+#include "state.hpp"
+#include "tcpstate_core.h"
+
+namespace tcpstate {
+
+namespace ws { class Session; }
+
+enum class Step : std::uint8_t {
+    None = TCPSTATE_STEP_NONE,
+    Syn = TCPSTATE_STEP_SYN,
+    SynAck = TCPSTATE_STEP_SYN_ACK,
+    HandshakeAck = TCPSTATE_STEP_HANDSHAKE_ACK,
+    Fin1 = TCPSTATE_STEP_FIN1,
+    Ack2 = TCPSTATE_STEP_ACK2,
+    Fin3 = TCPSTATE_STEP_FIN3,
+    FinAck23 = TCPSTATE_STEP_FIN_ACK23,
+    Ack4 = TCPSTATE_STEP_ACK4,
+    Rst = TCPSTATE_STEP_RST,
+    Data = TCPSTATE_STEP_DATA,
+    Ack = TCPSTATE_STEP_ACK,
+    KeepAlive = TCPSTATE_STEP_KEEPALIVE,
+    WindowProbe = TCPSTATE_STEP_WINDOW_PROBE,
+};
+
+// The SYN or FIN of the peer whose receipt the observer assumed; undone if the endpoint's next
+// segment shows the two crossed in flight (docs/model.md, "Crossing segments").
+enum class Control : std::uint8_t { None, Syn, SynAck, Fin };
+
+struct Endpoint {
+    std::uint64_t id = 0;     // hash of (address, port)
+    Seq iss;                  // initial send sequence number (valid when syn_sent)
+    Seq snd_nxt;              // highest SEQ + SEG.LEN sent (valid when seq_known)
+    Seq fin_seq;              // sequence number of our FIN (valid when fin_sent)
+    Seq right_edge;           // largest ACK + scaled window advertised (valid when window_known)
+    Seq pending_end;          // end of the peer control whose receipt is assumed
+    std::uint16_t syn_window = 0;  // window of our bare SYN (its right edge needs the peer's ISS)
+    State state = State::Unknown;
+    State pending_before = State::Unknown;  // our state before that receipt
+    Control pending = Control::None;
+    std::uint8_t wscale = kNoWscale;  // shift requested in our SYN (clamped to 14)
+    bool seq_known = false;
+    bool syn_sent = false;
+    bool fin_sent = false;
+    bool window_known = false;
+    bool syn_window_pending = false;
+    bool reset_by_peer = false;
+    bool fin_retransmitted = false;     // our last segment retransmitted the FIN
+    bool synack_retransmitted = false;  // our last segment retransmitted the SYN-ACK
+    Step fin_step = Step::None;
+    Seq ws_next;               // next payload byte the WebSocket tracker expects from us
+    bool ws_started = false;
+    bool ws_hole = false;      // bytes before ws_next were not captured (snaplen)
+
+    static constexpr std::uint8_t kNoWscale = 0xff;
+};
+
+struct Connection {
+    Endpoint ep[2];  // [0] client, [1] server
+    std::uint64_t tuple = 0;
+    std::int8_t first_closer = -1;  // endpoint index of the first FIN
+    bool started = false;
+    bool midstream = false;
+    bool scaling_known = false;  // whether window scaling is in effect is known
+    bool scaling_on = false;
+    bool syn_seen = false;       // client SYN seen (with or without wscale)
+    bool client_syn_wscale = false;
+    bool hs3_seen = false;
+    bool ack2_seen = false;
+    bool ack4_seen = false;
+    std::unique_ptr<ws::Session> ws;
+
+    Connection();
+    ~Connection();
+    Connection(Connection&&) noexcept;
+    Connection& operator=(Connection&&) noexcept;
+};
+
+struct SegmentView {
+    std::uint32_t stream, frame;
+    std::uint64_t src, dst;  // endpoint ids
+    Seq seq;
+    Seq ack;
+    std::uint16_t flags, window;
+    std::int16_t wscale;
+    std::uint32_t payload_len;
+    const std::uint8_t* payload;
+    std::uint32_t payload_captured;
+
+    bool syn() const { return flags & TCPSTATE_SYN; }
+    bool ack_flag() const { return flags & TCPSTATE_ACK; }
+    bool fin() const { return flags & TCPSTATE_FIN; }
+    bool rst() const { return flags & TCPSTATE_RST; }
+    // SEG.LEN: payload plus one for SYN and one for FIN (RFC 9293 3.4); a RST's payload does not count.
+    std::uint32_t seg_len() const { return rst() ? 0 : payload_len + (syn() ? 1u : 0u) + (fin() ? 1u : 0u); }
+};
+
+std::uint64_t endpoint_id(const std::uint8_t* addr, std::size_t len, std::uint16_t port);
+
+class Engine {
+public:
+    Engine();
+    ~Engine();
+
+    // Returns false when the segment is not annotated (out->valid == 0).
+    bool process(const tcpstate_segment& seg, std::uint32_t layer, tcpstate_result& out);
+    bool lookup(std::uint32_t frame, std::uint32_t layer, tcpstate_result& out) const;
+    const Connection* connection(std::uint32_t stream) const;
+    std::size_t memory() const;
+
+    static constexpr std::uint32_t kMaxStreams = 1u << 26;
+
+private:
+    tcpstate_result analyse(Connection& c, const SegmentView& s);
+    void start(Connection& c, const SegmentView& s);
+    void store(std::uint32_t frame, std::uint32_t layer, const tcpstate_result& r);
+
+    std::vector<Connection> conns_;
+    std::unordered_map<std::uint64_t, std::uint32_t> by_tuple_;  // 4-tuple -> latest stream
+    std::vector<tcpstate_result> frames_;                        // index: frame number, layer 0
+    std::unordered_map<std::uint64_t, tcpstate_result> extra_layers_;
+};
+
+}  // namespace tcpstate

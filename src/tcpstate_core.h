@@ -1,0 +1,150 @@
+/* The C ABI of the tcpstate core. The plugin (C) sees only this header: opaque handles, new/free
+ * pairs, plain structs. Every function is noexcept on the C++ side and never lets an exception out.
+ * No Wireshark type appears here. */
+#ifndef TCPSTATE_CORE_H
+#define TCPSTATE_CORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* TCP flag bits, as in the TCP header (RFC 9293 3.1) */
+enum {
+    TCPSTATE_FIN = 0x001, TCPSTATE_SYN = 0x002, TCPSTATE_RST = 0x004, TCPSTATE_PSH = 0x008,
+    TCPSTATE_ACK = 0x010, TCPSTATE_URG = 0x020, TCPSTATE_ECE = 0x040, TCPSTATE_CWR = 0x080
+};
+
+/* One TCP segment as seen on the wire. */
+typedef struct tcpstate_segment {
+    uint32_t stream;           /* connection id (Wireshark's tcp.stream) */
+    uint32_t frame;            /* frame number, 1-based */
+    const uint8_t *src_addr;   /* network source address bytes (4 or 16), may be NULL */
+    const uint8_t *dst_addr;
+    uint8_t addr_len;
+    uint16_t src_port;
+    uint16_t dst_port;
+    uint32_t seq;              /* raw sequence number */
+    uint32_t ack;              /* raw acknowledgment number */
+    uint16_t flags;            /* TCPSTATE_* bits */
+    uint16_t window;           /* raw window field, unscaled */
+    int16_t wscale;            /* window-scale option shift, -1 when absent */
+    uint32_t payload_len;      /* TCP payload length (tcp.len) */
+    const uint8_t *payload;    /* captured payload bytes, may be NULL */
+    uint32_t payload_captured; /* how many payload bytes `payload` holds (<= payload_len) */
+} tcpstate_segment;
+
+/* States (RFC 9293 3.3.2) plus UNKNOWN */
+enum {
+    TCPSTATE_S_CLOSED, TCPSTATE_S_LISTEN, TCPSTATE_S_SYN_SENT, TCPSTATE_S_SYN_RCVD,
+    TCPSTATE_S_ESTABLISHED, TCPSTATE_S_FIN_WAIT_1, TCPSTATE_S_FIN_WAIT_2, TCPSTATE_S_CLOSE_WAIT,
+    TCPSTATE_S_CLOSING, TCPSTATE_S_LAST_ACK, TCPSTATE_S_TIME_WAIT, TCPSTATE_S_UNKNOWN,
+    TCPSTATE_S_COUNT
+};
+
+/* Result flag bits */
+enum {
+    TCPSTATE_R_SENDER_SERVER = 0x01,  /* the sender is the server */
+    TCPSTATE_R_RETRANSMISSION = 0x02,
+    TCPSTATE_R_ACCEPTABLE = 0x04,
+    TCPSTATE_R_SEQ_OK = 0x08,
+    TCPSTATE_R_ACK_OK = 0x10,
+    TCPSTATE_R_MIDSTREAM = 0x20,
+    TCPSTATE_R_HAS_SEQ_EXPECTED = 0x40,
+    TCPSTATE_R_HAS_ACK_EXPECTED = 0x80
+};
+
+/* WebSocket bits of a result */
+enum {
+    TCPSTATE_WS_UPGRADE_MASK = 0x07,  /* 0 none, 1 request, 2 accepted, 3 rejected, 4 bad-accept */
+    TCPSTATE_WS_ACTIVE = 0x08,        /* segment belongs to the WebSocket session */
+    TCPSTATE_WS_CLOSE = 0x10,         /* a Close frame completed in this segment (code in ws_close_code) */
+    TCPSTATE_VALID = 0x80             /* the slot holds a result */
+};
+
+/* The annotation of one segment, kept per frame for redraws: 32 bytes. */
+typedef struct tcpstate_result {
+    uint32_t stream;
+    uint32_t seq_expected;
+    uint32_t ack_expected;
+    uint32_t findings;        /* bit i = finding i of the findings table */
+    uint32_t detail_seen;     /* the value the first violation saw (see tcpstate_finding_message) */
+    uint32_t detail_bound;    /* the bound it broke */
+    uint8_t step;             /* TCPSTATE_STEP_* */
+    uint8_t sender_states;    /* before (low nibble), after (high nibble) */
+    uint8_t receiver_states;  /* before (low nibble), expected (high nibble) */
+    uint8_t flags;            /* TCPSTATE_R_* */
+    uint8_t ws;               /* TCPSTATE_WS_* and TCPSTATE_VALID */
+    uint8_t detail_finding;   /* finding id that detail_seen/detail_bound belong to, 0xff none */
+    uint16_t ws_close_code;
+} tcpstate_result;
+
+enum {
+    TCPSTATE_STEP_NONE, TCPSTATE_STEP_SYN, TCPSTATE_STEP_SYN_ACK, TCPSTATE_STEP_HANDSHAKE_ACK,
+    TCPSTATE_STEP_FIN1, TCPSTATE_STEP_ACK2, TCPSTATE_STEP_FIN3, TCPSTATE_STEP_FIN_ACK23,
+    TCPSTATE_STEP_ACK4, TCPSTATE_STEP_RST, TCPSTATE_STEP_DATA, TCPSTATE_STEP_ACK,
+    TCPSTATE_STEP_KEEPALIVE, TCPSTATE_STEP_WINDOW_PROBE, TCPSTATE_STEP_COUNT
+};
+
+typedef struct tcpstate_engine tcpstate_engine;
+
+tcpstate_engine *tcpstate_engine_new(void);
+void tcpstate_engine_free(tcpstate_engine *engine);
+
+/* Analyse one segment (first pass, in frame order) and keep its result under (frame, layer).
+ * Returns 1 and fills *out when annotated, 0 when skipped. */
+int tcpstate_engine_process(tcpstate_engine *engine, const tcpstate_segment *segment,
+                            uint32_t layer, tcpstate_result *out);
+/* The result kept for (frame, layer) by the first pass. Returns 1 if there is one. */
+int tcpstate_engine_lookup(const tcpstate_engine *engine, uint32_t frame, uint32_t layer,
+                           tcpstate_result *out);
+
+/* Names */
+const char *tcpstate_state_name(unsigned state);          /* "ESTABLISHED", ... */
+const char *tcpstate_step_name(unsigned step);            /* "SYN (handshake 1/3)", ... */
+const char *tcpstate_step_phase(unsigned step);           /* "handshake", "data", "teardown", "reset" */
+unsigned tcpstate_step_handshake_number(unsigned step);   /* 1..3, 0 when not a handshake step */
+unsigned tcpstate_step_teardown_number(unsigned step);    /* 1..4, 23 for FIN-ACK 2+3/4, 0 otherwise */
+const char *tcpstate_ws_upgrade_name(unsigned upgrade);   /* "", "request", "accepted", ... */
+
+/* Helpers to read a result */
+unsigned tcpstate_result_sender_before(const tcpstate_result *r);
+unsigned tcpstate_result_sender_after(const tcpstate_result *r);
+unsigned tcpstate_result_receiver_before(const tcpstate_result *r);
+unsigned tcpstate_result_receiver_expected(const tcpstate_result *r);
+unsigned tcpstate_result_client_state(const tcpstate_result *r);
+unsigned tcpstate_result_server_state(const tcpstate_result *r);
+
+/* The findings table */
+unsigned tcpstate_finding_count(void);
+const char *tcpstate_finding_name(unsigned id);     /* stable filter id, e.g. "synack_bad_ack" */
+int tcpstate_finding_is_warning(unsigned id);
+const char *tcpstate_finding_rule(unsigned id);     /* "RFC 9293 3.10.7.3" */
+const char *tcpstate_finding_summary(unsigned id);
+/* The message for finding `id` of result `r`: what was expected, what was seen, which rule.
+ * Writes at most `size` bytes including the NUL; returns buf. */
+char *tcpstate_finding_message(const tcpstate_result *r, unsigned id, char *buf, size_t size);
+/* Comma-separated ids of the findings of `r`, in table order. */
+char *tcpstate_findings_list(const tcpstate_result *r, char *buf, size_t size);
+
+/* Per-connection WebSocket facts for display (strings owned by the engine, valid until it is freed
+ * or the next process call). Returns 0 when the stream has no WebSocket upgrade. */
+typedef struct tcpstate_ws_info {
+    const char *key;
+    const char *accept_seen;
+    const char *accept_expected;
+    uint32_t request_frame;
+    uint32_t response_frame;
+} tcpstate_ws_info;
+int tcpstate_engine_ws_info(const tcpstate_engine *engine, uint32_t stream, tcpstate_ws_info *out);
+
+/* Memory the engine holds (bytes), for benchmarks */
+size_t tcpstate_engine_memory(const tcpstate_engine *engine);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
