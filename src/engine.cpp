@@ -85,6 +85,7 @@ struct SendShape {
     Seq snd_nxt;             // ... and its value: the receiver's RCV.NXT estimate
     bool retrans = false;    // wholly repeats sequence space already sent
     bool control_repeat = false;  // repeats our own SYN (same ISS) or FIN (same FIN seq)
+    bool same_iss = false;        // a SYN with the ISS we already know
     bool keepalive = false;
     bool window_probe = false;
     bool wholly_old = false;
@@ -106,9 +107,10 @@ Control control_of(const SegmentView& s) {
 State receive_control(State s, Control c) {
     switch (c) {
     case Control::Syn: return recv_next(kRecvSyn, s);
-    case Control::SynAck: return s == State::SynSent ? State::Established : s;
+    case Control::SynAck: return s == State::SynSent || s == State::SynRcvd ? State::Established : s;
     case Control::Fin: return recv_next(kRecvFin, s);
-    case Control::None: return s;
+    case Control::None:
+    case Control::AckOfControl: return s;
     }
     return s;
 }
@@ -292,25 +294,43 @@ tcpstate_result Engine::analyse(Connection& c, const SegmentView& s) {
     SendShape shape;
     shape.seq_known = S.seq_known;
     shape.snd_nxt = S.snd_nxt;
-    if (s.syn()) shape.control_repeat = S.syn_sent && s.seq == S.iss;
+    // A SYN repeats our own SYN when its ISS is the same; a SYN-ACK repeats only a SYN-ACK (the
+    // first SYN-ACK after our bare SYN in a simultaneous open is not a retransmission, 3.5).
+    shape.same_iss = s.syn() && S.syn_sent && s.seq == S.iss;
+    if (s.syn()) shape.control_repeat = shape.same_iss && (!s.ack_flag() || S.synack_sent);
     else if (s.fin()) shape.control_repeat = S.fin_sent && s.seq + s.payload_len == S.fin_seq;
     if (shape.seq_known && !s.rst()) {
         const bool plain = !s.syn() && !s.fin();
         shape.keepalive = plain && s.payload_len <= 1 && s.seq == S.snd_nxt - 1;
-        shape.wholly_old = seg_len > 0 ? s.seq + seg_len <= S.snd_nxt : s.seq < S.snd_nxt;
-        shape.retrans = seg_len > 0 && !shape.keepalive && s.seq + seg_len <= S.snd_nxt;
+        shape.retrans = s.syn() ? shape.control_repeat
+                                : seg_len > 0 && !shape.keepalive && s.seq + seg_len <= S.snd_nxt;
     }
+
+    // A SYN captured after the SYN-ACK that acknowledges it (the capture reordered them): it
+    // repeats what the peer already acknowledged and changes nothing.
+    const bool late_syn = bare_syn && !S.syn_sent && R.synack_sent && s.seq + 1 == R.synack_ack;
 
     // ---- Crossing rule: did this segment leave before the peer's SYN/FIN arrived? --------------
     State before = S.state;
     Control crossed = Control::None;
     bool refused = false;
-    if (S.pending != Control::None) {
+    if (S.pending == Control::AckOfControl) {
+        // Retransmitting our SYN-ACK or FIN shows the ACK of it had not arrived when we sent this.
+        if (shape.control_repeat && (s.fin() || (s.syn() && s.ack_flag()))) before = S.pending_before;
+        S.pending = Control::None;
+    } else if (S.pending != Control::None && !late_syn) {
         if (s.rst() && S.pending == Control::Syn && S.pending_before == State::Listen && !S.syn_sent &&
             s.ack_flag() && R.syn_sent && s.ack == R.iss + 1) {
             // The SYN was answered by RST: there was no listener, the port was CLOSED (3.10.7.1).
             before = State::Closed;
             refused = true;
+            S.pending = Control::None;
+        } else if (S.pending != Control::Fin && s.syn() && s.ack_flag() && !S.synack_sent && !s.rst() &&
+                   S.pending_before == State::SynRcvd) {
+            // Our first SYN-ACK, sent in SYN_RCVD: the peer's SYN-ACK crossed it (3.5 figure 8,
+            // line 6). Its ACK covers the peer's SYN either way, so only the SYN tells.
+            crossed = S.pending;
+            before = S.pending_before;
             S.pending = Control::None;
         } else if (s.ack_flag() && s.ack >= S.pending_end) {
             S.pending = Control::None;  // confirmed: the segment acknowledges it
@@ -331,15 +351,20 @@ tcpstate_result Engine::analyse(Connection& c, const SegmentView& s) {
     if (!s.syn() && !s.rst() && before == State::SynRcvd && !S.syn_sent) f.add(Finding::UnseenSegment);
 
     // ---- The receiver -------------------------------------------------------------------------
+    // Its RCV.NXT: the end of what it accepted from the sender so far (docs/model.md). Unknown
+    // before it accepted anything: then nothing is judged against it.
+    const bool rcv_known = R.rcv_known;
     Window win;
-    win.rcv_nxt = shape.snd_nxt;
-    if (R.window_known && c.scaling_known && shape.seq_known) {
-        win.known = true;
-        const std::int32_t room = R.right_edge - shape.snd_nxt;
-        win.wnd = room > 0 ? static_cast<std::uint32_t>(room) : 0;
+    win.rcv_nxt = R.rcv_nxt;
+    if (rcv_known) {
+        shape.wholly_old = seg_len > 0 ? s.seq + seg_len <= R.rcv_nxt : s.seq < R.rcv_nxt;
+        if (R.window_known && c.scaling_known) {
+            win.known = true;
+            const std::int32_t room = R.right_edge - R.rcv_nxt;
+            win.wnd = room > 0 ? static_cast<std::uint32_t>(room) : 0;
+        }
     }
-    if (shape.seq_known && !s.rst() && win.known && win.wnd == 0 && !s.syn() && !s.fin() &&
-        s.payload_len == 1 && s.seq == shape.snd_nxt)
+    if (win.known && win.wnd == 0 && !s.rst() && !s.syn() && !s.fin() && s.payload_len == 1 && s.seq == win.rcv_nxt)
         shape.window_probe = true;
 
     const State rb = R.state;
@@ -361,21 +386,23 @@ tcpstate_result Engine::analyse(Connection& c, const SegmentView& s) {
             } else {
                 drop();  // 3.10.7.3: a RST without ACK in SYN-SENT is dropped
             }
-        } else if (!shape.seq_known || s.seq == shape.snd_nxt) {
-            // Exact RCV.NXT (or nothing to compare with: the sender was never seen before).
+        } else if (!rcv_known || s.seq == win.rcv_nxt) {
+            // Exact RCV.NXT (or nothing to compare with: nothing from the sender accepted before).
             accept(State::Closed);
             if (rb == State::TimeWait) f.add(Finding::RstInTimeWait);
         } else if (win.known ? (win.rcv_nxt <= s.seq && s.seq < win.right_edge()) : s.seq > win.rcv_nxt) {
-            f.add(Finding::RstNotExact, s.seq.v, shape.snd_nxt.v);
+            f.add(Finding::RstNotExact, s.seq.v, win.rcv_nxt.v);
             drop();
         } else {
-            f.add(Finding::RstOutOfWindow, s.seq.v, shape.snd_nxt.v);
+            f.add(Finding::RstOutOfWindow, s.seq.v, win.rcv_nxt.v);
             drop();
         }
+    } else if (late_syn) {
+        drop();
     } else if (bare_syn) {
         if (rb == State::TimeWait && !R.seq_known) {
             accept(State::SynRcvd);  // new incarnation accepted by TIME-WAIT (RFC 1122 4.2.2.13, RFC 6191)
-        } else if (rb == State::SynRcvd && shape.control_repeat) {
+        } else if (rb == State::SynRcvd && shape.same_iss) {
             drop();  // the SYN again: already received
         } else if (in(rb, kSynchronized)) {
             f.add(Finding::SynInSynchronized, s.seq.v, 0);
@@ -390,7 +417,8 @@ tcpstate_result Engine::analyse(Connection& c, const SegmentView& s) {
         drop();
     } else if (rb == State::SynSent) {
         // 3.10.7.3: only a SYN-ACK acknowledging our SYN moves SYN-SENT on.
-        const bool ack_ok = s.ack_flag() && R.syn_sent && s.ack > R.iss && s.ack <= R.snd_nxt;
+        // With the SYN not captured, its ISS is unknown and the ACK cannot be checked.
+        const bool ack_ok = s.ack_flag() && (!R.syn_sent || (s.ack > R.iss && s.ack <= R.snd_nxt));
         if (s.syn() && ack_ok) {
             accept(State::Established);
         } else if (s.syn()) {
@@ -411,15 +439,20 @@ tcpstate_result Engine::analyse(Connection& c, const SegmentView& s) {
         std::uint32_t len = seg_len;
         bool syn_ok = true;
         if (s.syn()) {
-            if (shape.control_repeat) {
-                seq = seq + 1;  // the SYN part is old; only what follows it is new (3.10.7.4)
+            if (shape.same_iss && rb == State::SynRcvd) {
+                // Simultaneous open (3.5 figure 8, line 7): the SYN part is old, the ACK is new and
+                // moves SYN_RCVD on ("only the new parts are processed", 3.10.7.4). Elsewhere a
+                // repeated SYN-ACK is simply an old duplicate.
+                seq = seq + 1;
                 len -= 1;
+            } else if (shape.same_iss) {
+                // old duplicate: judged by the acceptability test below
             } else {
                 syn_ok = false;
                 f.add(Finding::SynInSynchronized, s.seq.v, 0);
             }
         }
-        const bool ok = syn_ok && (!shape.seq_known || acceptable(seq, len, win));
+        const bool ok = syn_ok && (!rcv_known || acceptable(seq, len, win));
         if (!ok) {
             const bool normal = shape.retrans || shape.keepalive || shape.window_probe || shape.wholly_old;
             if (syn_ok && !normal) f.add(Finding::OutOfWindow, s.seq.v, win.right_edge().v);
@@ -446,7 +479,9 @@ tcpstate_result Engine::analyse(Connection& c, const SegmentView& s) {
                          : s.fin() ? SendEvent::Fin
                                    : SendEvent::Ack;
     State after = before;
-    if (ev == SendEvent::Rst && !rcv.acceptable && !refused && rb != State::Closed && rb != State::Listen) {
+    if (late_syn) {
+        // nothing: see late_syn above
+    } else if (ev == SendEvent::Rst && !rcv.acceptable && !refused && rb != State::Closed && rb != State::Listen) {
         // A RST the receiver must ignore (RFC 5961 3.2, 9293 3.10.7.3) is what a forged reset looks
         // like; the observer keeps the sender's state.
     } else if (ev == SendEvent::Fin && before == State::Unknown) {
@@ -465,8 +500,11 @@ tcpstate_result Engine::analyse(Connection& c, const SegmentView& s) {
             break;
         }
     }
+    // The peer's SYN/FIN that crossed this segment arrives after it: the sender's state once it is
+    // processed is what the next segment starts from, while `after` reports the moment of sending.
+    State tracked_after = after;
     if (crossed != Control::None) {
-        after = receive_control(after, crossed);
+        tracked_after = receive_control(after, crossed);
         f.add(crossed == Control::Fin ? Finding::SimultaneousClose : Finding::SimultaneousOpen);
     }
     if (refused) f.add(Finding::Refused);
@@ -505,6 +543,10 @@ tcpstate_result Engine::analyse(Connection& c, const SegmentView& s) {
             S.syn_sent = true;
             S.wscale = shift;
         }
+        if (s.ack_flag() && !S.synack_sent) {
+            S.synack_sent = true;
+            S.synack_ack = s.ack;
+        }
         // RFC 7323 2.2: scaling is in effect only if both SYNs carried the option.
         const Endpoint &a = c.ep[0], &b = c.ep[1];
         const bool a_without = a.syn_sent && a.wscale == Endpoint::kNoWscale;
@@ -540,15 +582,20 @@ tcpstate_result Engine::analyse(Connection& c, const SegmentView& s) {
             }
         }
     }
-    S.state = after;
+    S.state = tracked_after;
 
     // ---- Commit: the receiver ----------------------------------------------------------------------
-    if (rcv.acceptable && rcv.expected != rb && ctl != Control::None) {
-        R.pending = ctl;
+    if (rcv.acceptable && rcv.expected != rb) {
+        R.pending = ctl != Control::None ? ctl : Control::AckOfControl;
         R.pending_before = rb;
-        R.pending_end = ctl == Control::Fin ? S.fin_seq + 1 : S.iss + 1;
+        R.pending_end = ctl == Control::Fin ? S.fin_seq + 1 : ctl == Control::None ? s.ack : S.iss + 1;
     }
     if (rcv.acceptable && s.rst()) R.reset_by_peer = true;
+    if (rcv.acceptable && !s.rst()) {
+        const Seq end = s.seq + seg_len;
+        R.rcv_nxt = R.rcv_known ? seq_max(R.rcv_nxt, end) : end;
+        R.rcv_known = true;
+    }
     R.state = rcv.expected;
 
     // ---- The step --------------------------------------------------------------------------------
@@ -643,7 +690,7 @@ tcpstate_result Engine::analyse(Connection& c, const SegmentView& s) {
     r.sender_states = static_cast<std::uint8_t>(static_cast<unsigned>(before) | (static_cast<unsigned>(after) << 4));
     r.receiver_states = static_cast<std::uint8_t>(static_cast<unsigned>(rb) | (static_cast<unsigned>(rcv.expected) << 4));
     if (d == 1) r.flags |= TCPSTATE_R_SENDER_SERVER;
-    if (shape.retrans || shape.control_repeat || repeat) r.flags |= TCPSTATE_R_RETRANSMISSION;
+    if (shape.retrans || shape.control_repeat || repeat || late_syn) r.flags |= TCPSTATE_R_RETRANSMISSION;
     if (rcv.acceptable) r.flags |= TCPSTATE_R_ACCEPTABLE;
     if (c.midstream) r.flags |= TCPSTATE_R_MIDSTREAM;
     r.findings = f.set.raw();

@@ -33,9 +33,10 @@ enum class Step : std::uint8_t {
     WindowProbe = TCPSTATE_STEP_WINDOW_PROBE,
 };
 
-// The SYN or FIN of the peer whose receipt the observer assumed; undone if the endpoint's next
-// segment shows the two crossed in flight (docs/model.md, "Crossing segments").
-enum class Control : std::uint8_t { None, Syn, SynAck, Fin };
+// What the observer assumed an endpoint received, undone if its next segment contradicts it
+// (docs/model.md, "Crossing segments", "Lost acknowledgments"): the peer's SYN or FIN (the two
+// crossed in flight), or the peer's ACK of our own SYN or FIN (we retransmit it: it was lost).
+enum class Control : std::uint8_t { None, Syn, SynAck, Fin, AckOfControl };
 
 struct Endpoint {
     std::uint64_t id = 0;     // hash of (address, port)
@@ -44,12 +45,16 @@ struct Endpoint {
     Seq fin_seq;              // sequence number of our FIN (valid when fin_sent)
     Seq right_edge;           // largest ACK + scaled window advertised (valid when window_known)
     Seq pending_end;          // end of the peer control whose receipt is assumed
+    Seq rcv_nxt;              // our RCV.NXT: end of the peer's accepted segments (valid when rcv_known)
+    Seq synack_ack;           // the ACK of our SYN-ACK (valid when synack_sent)
     std::uint16_t syn_window = 0;  // window of our bare SYN (its right edge needs the peer's ISS)
     State state = State::Unknown;
     State pending_before = State::Unknown;  // our state before that receipt
     Control pending = Control::None;
     std::uint8_t wscale = kNoWscale;  // shift requested in our SYN (clamped to 14)
     bool seq_known = false;
+    bool rcv_known = false;
+    bool synack_sent = false;
     bool syn_sent = false;
     bool fin_sent = false;
     bool window_known = false;
