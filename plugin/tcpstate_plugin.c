@@ -10,6 +10,8 @@
 #include <epan/expert.h>
 #include <epan/packet.h>
 #include <epan/prefs.h>
+#include <epan/stats_tree.h>
+#include <epan/tap.h>
 
 #include "tcpstate_core.h"
 #include "tcpstate_plugin.h"
@@ -54,6 +56,11 @@ static int hf_ws_response_frame = -1;
 static int hf_ws_close = -1;
 
 static expert_field *ei_findings; /* one per row of the core's findings table */
+
+static int tcpstate_tap = -1;
+
+/* Preferences (tcpstate.<name>, settable with -o tcpstate.<name>:<value>) */
+static tcpstate_pref_bool pref_info_summary = TRUE;
 
 /* ---- Field extraction ------------------------------------------------------------------------
  * The TCP fields we read, resolved by name in handoff and asked for as wanted fields. */
@@ -286,6 +293,81 @@ draw_result(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const tcpstate_
     draw_findings(t, top, tvb, pinfo, r);
 }
 
+/* " [SYN-ACK 2/3 | C: SYN_SENT->ESTABLISHED | S: SYN_RCVD]" plus the violations, if any */
+static void
+append_info(packet_info *pinfo, const tcpstate_result *r)
+{
+    gboolean server = (r->flags & TCPSTATE_R_SENDER_SERVER) != 0;
+    unsigned c0 = server ? tcpstate_result_receiver_before(r) : tcpstate_result_sender_before(r);
+    unsigned c1 = tcpstate_result_client_state(r);
+    unsigned s0 = server ? tcpstate_result_sender_before(r) : tcpstate_result_receiver_before(r);
+    unsigned s1 = tcpstate_result_server_state(r);
+    char c[64], sv[64];
+    if (c0 == c1)
+        g_snprintf(c, sizeof c, "%s", tcpstate_state_name(c1));
+    else
+        g_snprintf(c, sizeof c, "%s->%s", tcpstate_state_name(c0), tcpstate_state_name(c1));
+    if (s0 == s1)
+        g_snprintf(sv, sizeof sv, "%s", tcpstate_state_name(s1));
+    else
+        g_snprintf(sv, sizeof sv, "%s->%s", tcpstate_state_name(s0), tcpstate_state_name(s1));
+    char violations[256] = "";
+    unsigned n = tcpstate_finding_count();
+    for (unsigned i = 0; i < n && i < 32; i++) {
+        if ((r->findings & (1u << i)) && tcpstate_finding_is_warning(i)) {
+            g_strlcat(violations, violations[0] ? "," : " | ", sizeof violations);
+            g_strlcat(violations, tcpstate_finding_name(i), sizeof violations);
+        }
+    }
+    col_append_fstr(pinfo->cinfo, COL_INFO, " [%s | C: %s | S: %s%s]", tcpstate_step_short(r->step), c, sv,
+                    violations);
+}
+
+/* ---- Statistics: -z tcpstate,tree and Statistics > TCP State ----------------------------------- */
+
+static const char st_steps[] = "Segments per step";
+static const char st_transitions[] = "State transitions";
+static const char st_findings[] = "Findings";
+static int st_node_steps = -1, st_node_transitions = -1, st_node_findings = -1;
+
+static void
+tcpstate_stats_init(stats_tree *st)
+{
+    st_node_steps = stats_tree_create_node(st, st_steps, 0, STAT_DT_INT, TRUE);
+    st_node_transitions = stats_tree_create_node(st, st_transitions, 0, STAT_DT_INT, TRUE);
+    st_node_findings = stats_tree_create_node(st, st_findings, 0, STAT_DT_INT, TRUE);
+}
+
+static void
+tick_transition(stats_tree *st, const char *who, unsigned from, unsigned to)
+{
+    if (from == to)
+        return;
+    char name[96];
+    g_snprintf(name, sizeof name, "%s %s -> %s", who, tcpstate_state_name(from), tcpstate_state_name(to));
+    tick_stat_node(st, st_transitions, 0, TRUE);
+    tick_stat_node(st, name, st_node_transitions, FALSE);
+}
+
+static tap_packet_status
+tcpstate_stats_packet(stats_tree *st, packet_info *pinfo _U_, epan_dissect_t *edt _U_, const void *p,
+                      tap_flags_t flags _U_)
+{
+    const tcpstate_result *r = (const tcpstate_result *)p;
+    tick_stat_node(st, st_steps, 0, TRUE);
+    tick_stat_node(st, tcpstate_step_name(r->step), st_node_steps, FALSE);
+    tick_transition(st, "sender", tcpstate_result_sender_before(r), tcpstate_result_sender_after(r));
+    tick_transition(st, "receiver", tcpstate_result_receiver_before(r), tcpstate_result_receiver_expected(r));
+    unsigned n = tcpstate_finding_count();
+    for (unsigned i = 0; i < n && i < 32; i++) {
+        if (r->findings & (1u << i)) {
+            tick_stat_node(st, st_findings, 0, TRUE);
+            tick_stat_node(st, tcpstate_finding_name(i), st_node_findings, FALSE);
+        }
+    }
+    return TAP_PACKET_REDRAW;
+}
+
 static int
 dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
 {
@@ -294,8 +376,16 @@ dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data
     if (!PINFO_FD_VISITED(pinfo))
         analyse_frame(pinfo, tree);
     tcpstate_result r;
-    for (guint32 layer = 0; layer < 256 && tcpstate_engine_lookup(engine, pinfo->num, layer, &r); layer++)
+    for (guint32 layer = 0; layer < 256 && tcpstate_engine_lookup(engine, pinfo->num, layer, &r); layer++) {
         draw_result(tree, tvb, pinfo, &r);
+        if (pref_info_summary)
+            append_info(pinfo, &r);
+        if (have_tap_listener(tcpstate_tap)) {
+            tcpstate_result *copy = wmem_new(pinfo->pool, tcpstate_result);
+            *copy = r;
+            tap_queue_packet(tcpstate_tap, pinfo, copy);
+        }
+    }
     return 0;
 }
 
@@ -413,6 +503,12 @@ tcpstate_register_protoinfo(void)
     expert_module_t *expert = expert_register_protocol(proto_tcpstate);
     expert_register_field_array(expert, ei, n);
 
+    module_t *prefs = prefs_register_protocol(proto_tcpstate, NULL);
+    prefs_register_bool_preference(prefs, "info_summary", "Summary in the Info column",
+        "Append \"[step | C: client state | S: server state | violations]\" to the Info column",
+        &pref_info_summary);
+
+    tcpstate_tap = register_tap("tcpstate");
     tcpstate_handle = register_dissector("tcpstate", dissect_tcpstate, proto_tcpstate);
     register_postdissector(tcpstate_handle);
     register_init_routine(tcpstate_init);
@@ -429,4 +525,6 @@ tcpstate_register_handoff(void)
             g_array_append_val(wanted, wanted_ids[w]);
     }
     set_postdissector_wanted_hfids(tcpstate_handle, wanted);
+    stats_tree_register_plugin("tcpstate", "tcpstate", "TCP State", 0, tcpstate_stats_packet,
+                               tcpstate_stats_init, NULL);
 }

@@ -35,6 +35,11 @@ constexpr const char* kStepNames[TCPSTATE_STEP_COUNT] = {
     "WINDOW-PROBE",
 };
 
+constexpr const char* kStepShort[TCPSTATE_STEP_COUNT] = {
+    "", "SYN 1/3", "SYN-ACK 2/3", "ACK 3/3", "FIN 1/4", "ACK 2/4", "FIN 3/4", "FIN-ACK 2+3/4",
+    "ACK 4/4", "RST", "DATA", "ACK", "KEEP-ALIVE", "WINDOW-PROBE",
+};
+
 char* copy_out(const std::string& s, char* buf, std::size_t size) {
     if (!buf || size == 0) return buf;
     const std::size_t n = std::min(s.size(), size - 1);
@@ -138,6 +143,8 @@ const char* tcpstate_state_name(unsigned state) {
 }
 
 const char* tcpstate_step_name(unsigned step) { return step < TCPSTATE_STEP_COUNT ? kStepNames[step] : ""; }
+
+const char* tcpstate_step_short(unsigned step) { return step < TCPSTATE_STEP_COUNT ? kStepShort[step] : ""; }
 
 const char* tcpstate_step_phase(unsigned step) {
     switch (step) {

@@ -104,6 +104,7 @@ int tcpstate_engine_lookup(const tcpstate_engine *engine, uint32_t frame, uint32
 /* Names */
 const char *tcpstate_state_name(unsigned state);          /* "ESTABLISHED", ... */
 const char *tcpstate_step_name(unsigned step);            /* "SYN (handshake 1/3)", ... */
+const char *tcpstate_step_short(unsigned step);           /* "SYN-ACK 2/3", for the Info column */
 const char *tcpstate_step_phase(unsigned step);           /* "handshake", "data", "teardown", "reset" */
 unsigned tcpstate_step_handshake_number(unsigned step);   /* 1..3, 0 when not a handshake step */
 unsigned tcpstate_step_teardown_number(unsigned step);    /* 1..4, 23 for FIN-ACK 2+3/4, 0 otherwise */
