@@ -249,7 +249,7 @@ draw_findings(proto_tree *tree, proto_item *top, tvbuff_t *tvb, packet_info *pin
 static void
 draw_result(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const tcpstate_result *r)
 {
-    const char *step = tcpstate_step_name(r->step);
+    const char *step = tcpstate_step_name(tcpstate_result_step(r));
     proto_item *top = proto_tree_add_item(tree, proto_tcpstate, tvb, 0, 0, ENC_NA);
     proto_item_append_text(top, ": %s, %s -> %s", step,
                            tcpstate_state_name(tcpstate_result_client_state(r)),
@@ -259,9 +259,9 @@ draw_result(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const tcpstate_
     add_generated(proto_tree_add_uint(t, hf_stream, tvb, 0, 0, r->stream));
     add_generated(proto_tree_add_string(t, hf_role, tvb, 0, 0,
                                         (r->flags & TCPSTATE_R_SENDER_SERVER) ? "server" : "client"));
-    add_generated(proto_tree_add_string(t, hf_phase, tvb, 0, 0, tcpstate_step_phase(r->step)));
+    add_generated(proto_tree_add_string(t, hf_phase, tvb, 0, 0, tcpstate_step_phase(tcpstate_result_step(r))));
     add_generated(proto_tree_add_string(t, hf_step, tvb, 0, 0, step));
-    unsigned hs = tcpstate_step_handshake_number(r->step), td = tcpstate_step_teardown_number(r->step);
+    unsigned hs = tcpstate_step_handshake_number(tcpstate_result_step(r)), td = tcpstate_step_teardown_number(tcpstate_result_step(r));
     if (hs)
         add_generated(proto_tree_add_uint(t, hf_handshake_step, tvb, 0, 0, hs));
     if (td)
@@ -319,7 +319,7 @@ append_info(packet_info *pinfo, const tcpstate_result *r)
             g_strlcat(violations, tcpstate_finding_name(i), sizeof violations);
         }
     }
-    col_append_fstr(pinfo->cinfo, COL_INFO, " [%s | C: %s | S: %s%s]", tcpstate_step_short(r->step), c, sv,
+    col_append_fstr(pinfo->cinfo, COL_INFO, " [%s | C: %s | S: %s%s]", tcpstate_step_short(tcpstate_result_step(r)), c, sv,
                     violations);
 }
 
@@ -355,7 +355,7 @@ tcpstate_stats_packet(stats_tree *st, packet_info *pinfo _U_, epan_dissect_t *ed
 {
     const tcpstate_result *r = (const tcpstate_result *)p;
     tick_stat_node(st, st_steps, 0, TRUE);
-    tick_stat_node(st, tcpstate_step_name(r->step), st_node_steps, FALSE);
+    tick_stat_node(st, tcpstate_step_name(tcpstate_result_step(r)), st_node_steps, FALSE);
     tick_transition(st, "sender", tcpstate_result_sender_before(r), tcpstate_result_sender_after(r));
     tick_transition(st, "receiver", tcpstate_result_receiver_before(r), tcpstate_result_receiver_expected(r));
     unsigned n = tcpstate_finding_count();

@@ -90,7 +90,7 @@ std::string message(const tcpstate_result& r, Finding f) {
         }
     }
     if (f == Finding::WrongState) {
-        text = std::string(tcpstate_step_name(r.step)) + " sent in state " +
+        text = std::string(tcpstate_step_name(tcpstate_result_step(&r))) + " sent in state " +
                tcpstate_state_name(tcpstate_result_sender_before(&r));
     }
     if (text.empty()) text = std::string(row.summary);
@@ -187,17 +187,19 @@ const char* tcpstate_ws_upgrade_name(unsigned upgrade) {
     return ws::to_string(static_cast<ws::Upgrade>(upgrade)).data();
 }
 
+unsigned tcpstate_result_step(const tcpstate_result* r) { return r ? r->step & 0x0fu : unsigned{TCPSTATE_STEP_NONE}; }
+static unsigned sender_settled(const tcpstate_result* r) { return unsigned{r->step} >> 4; }
 unsigned tcpstate_result_sender_before(const tcpstate_result* r) { return r ? r->sender_states & 0x0fu : unsigned{TCPSTATE_S_UNKNOWN}; }
 unsigned tcpstate_result_sender_after(const tcpstate_result* r) { return r ? unsigned{r->sender_states} >> 4 : unsigned{TCPSTATE_S_UNKNOWN}; }
 unsigned tcpstate_result_receiver_before(const tcpstate_result* r) { return r ? r->receiver_states & 0x0fu : unsigned{TCPSTATE_S_UNKNOWN}; }
 unsigned tcpstate_result_receiver_expected(const tcpstate_result* r) { return r ? unsigned{r->receiver_states} >> 4 : unsigned{TCPSTATE_S_UNKNOWN}; }
 unsigned tcpstate_result_client_state(const tcpstate_result* r) {
     if (!r) return TCPSTATE_S_UNKNOWN;
-    return (r->flags & TCPSTATE_R_SENDER_SERVER) ? tcpstate_result_receiver_expected(r) : tcpstate_result_sender_after(r);
+    return (r->flags & TCPSTATE_R_SENDER_SERVER) ? tcpstate_result_receiver_expected(r) : sender_settled(r);
 }
 unsigned tcpstate_result_server_state(const tcpstate_result* r) {
     if (!r) return TCPSTATE_S_UNKNOWN;
-    return (r->flags & TCPSTATE_R_SENDER_SERVER) ? tcpstate_result_sender_after(r) : tcpstate_result_receiver_expected(r);
+    return (r->flags & TCPSTATE_R_SENDER_SERVER) ? sender_settled(r) : tcpstate_result_receiver_expected(r);
 }
 
 unsigned tcpstate_finding_count(void) { return static_cast<unsigned>(kFindingCount); }

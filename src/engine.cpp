@@ -337,6 +337,8 @@ tcpstate_result Engine::analyse(Connection& c, const SegmentView& s) {
         } else if (bare_syn || (s.fin() && !s.rst())) {
             crossed = S.pending;
             before = S.pending_before;
+            // A bare SYN is an active open: the side taken to be listening was CLOSED (3.5 figure 8).
+            if (bare_syn && before == State::Listen) before = State::Closed;
             S.pending = Control::None;
         }
     }
@@ -505,7 +507,8 @@ tcpstate_result Engine::analyse(Connection& c, const SegmentView& s) {
     State tracked_after = after;
     if (crossed != Control::None) {
         tracked_after = receive_control(after, crossed);
-        f.add(crossed == Control::Fin ? Finding::SimultaneousClose : Finding::SimultaneousOpen);
+        if (crossed == Control::Fin) f.add(Finding::SimultaneousClose);
+        if (crossed == Control::Syn && bare_syn) f.add(Finding::SimultaneousOpen);
     }
     if (refused) f.add(Finding::Refused);
 
@@ -686,7 +689,7 @@ tcpstate_result Engine::analyse(Connection& c, const SegmentView& s) {
     }
 
     // ---- The result ---------------------------------------------------------------------------------
-    r.step = static_cast<std::uint8_t>(step);
+    r.step = static_cast<std::uint8_t>(static_cast<unsigned>(step) | (static_cast<unsigned>(tracked_after) << 4));
     r.sender_states = static_cast<std::uint8_t>(static_cast<unsigned>(before) | (static_cast<unsigned>(after) << 4));
     r.receiver_states = static_cast<std::uint8_t>(static_cast<unsigned>(rb) | (static_cast<unsigned>(rcv.expected) << 4));
     if (d == 1) r.flags |= TCPSTATE_R_SENDER_SERVER;

@@ -72,7 +72,8 @@ typedef struct tcpstate_result {
     uint32_t findings;        /* bit i = finding i of the findings table */
     uint32_t detail_seen;     /* the value the first violation saw (see tcpstate_finding_message) */
     uint32_t detail_bound;    /* the bound it broke */
-    uint8_t step;             /* TCPSTATE_STEP_* */
+    uint8_t step;             /* TCPSTATE_STEP_* (low nibble); the sender's state once a peer SYN/FIN
+                                 that crossed this segment is processed (high nibble) */
     uint8_t sender_states;    /* before (low nibble), after (high nibble) */
     uint8_t receiver_states;  /* before (low nibble), expected (high nibble) */
     uint8_t flags;            /* TCPSTATE_R_* */
@@ -111,10 +112,13 @@ unsigned tcpstate_step_teardown_number(unsigned step);    /* 1..4, 23 for FIN-AC
 const char *tcpstate_ws_upgrade_name(unsigned upgrade);   /* "", "request", "accepted", ... */
 
 /* Helpers to read a result */
+unsigned tcpstate_result_step(const tcpstate_result *r);
 unsigned tcpstate_result_sender_before(const tcpstate_result *r);
 unsigned tcpstate_result_sender_after(const tcpstate_result *r);
 unsigned tcpstate_result_receiver_before(const tcpstate_result *r);
 unsigned tcpstate_result_receiver_expected(const tcpstate_result *r);
+/* Both sides after the segment: the receiver's expected state, and the sender's state once any
+ * crossing SYN/FIN of the peer is processed (docs/model.md, "Crossing segments"). */
 unsigned tcpstate_result_client_state(const tcpstate_result *r);
 unsigned tcpstate_result_server_state(const tcpstate_result *r);
 
