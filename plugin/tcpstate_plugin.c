@@ -23,6 +23,7 @@ static tcpstate_engine *engine;
 static gint ett_tcpstate = -1;
 static gint ett_tcpstate_analysis = -1;
 static gint ett_tcpstate_ws = -1;
+static gint ett_tcpstate_conn = -1;
 
 static int hf_stream = -1;
 static int hf_role = -1;
@@ -45,6 +46,11 @@ static int hf_retransmission = -1;
 static int hf_midstream = -1;
 static int hf_findings = -1;
 static int hf_analysis = -1;
+static int hf_conn_state = -1;
+static int hf_conn_history = -1;
+static int hf_conn_syn_frame = -1;
+static int hf_conn_fin_frame = -1;
+static int hf_conn_rst_frame = -1;
 static int hf_ws = -1;
 static int hf_ws_upgrade = -1;
 static int hf_ws_key = -1;
@@ -222,6 +228,26 @@ draw_ws(proto_tree *tree, tvbuff_t *tvb, const tcpstate_result *r)
         add_generated(proto_tree_add_uint(tree, hf_ws_close, tvb, 0, 0, r->ws_close_code));
 }
 
+/* The connection summary: as of this frame on the first pass (tshark one-pass shows "so far"),
+ * final on every later pass (GUI, tshark -2). */
+static void
+draw_conn(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const tcpstate_result *r)
+{
+    tcpstate_conn_info ci;
+    if (!tcpstate_engine_conn_info(engine, r->stream, &ci))
+        return;
+    proto_item *ti = add_generated(proto_tree_add_string(tree, hf_conn_state, tvb, 0, 0, ci.state));
+    proto_item_append_text(ti, PINFO_FD_VISITED(pinfo) ? " (final)" : " (so far)");
+    proto_tree *ct = proto_item_add_subtree(ti, ett_tcpstate_conn);
+    add_generated(proto_tree_add_string(ct, hf_conn_history, tvb, 0, 0, ci.history));
+    if (ci.syn_frame)
+        add_generated(proto_tree_add_uint(ct, hf_conn_syn_frame, tvb, 0, 0, ci.syn_frame));
+    if (ci.fin_frame)
+        add_generated(proto_tree_add_uint(ct, hf_conn_fin_frame, tvb, 0, 0, ci.fin_frame));
+    if (ci.rst_frame)
+        add_generated(proto_tree_add_uint(ct, hf_conn_rst_frame, tvb, 0, 0, ci.rst_frame));
+}
+
 static void
 draw_findings(proto_tree *tree, proto_item *top, tvbuff_t *tvb, packet_info *pinfo, const tcpstate_result *r)
 {
@@ -235,7 +261,7 @@ draw_findings(proto_tree *tree, proto_item *top, tvbuff_t *tvb, packet_info *pin
         if (!(r->findings & (1u << i)))
             continue;
         char msg[256];
-        tcpstate_finding_message(r, i, msg, sizeof msg);
+        tcpstate_engine_finding_message(engine, r, i, msg, sizeof msg);
         proto_item *anchor = top;
         if (tcpstate_finding_is_warning(i)) {
             if (!analysis)
@@ -289,6 +315,7 @@ draw_result(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const tcpstate_
     add_generated(proto_tree_add_boolean(t, hf_acceptable, tvb, 0, 0, (r->flags & TCPSTATE_R_ACCEPTABLE) != 0));
     add_generated(proto_tree_add_boolean(t, hf_retransmission, tvb, 0, 0, (r->flags & TCPSTATE_R_RETRANSMISSION) != 0));
     add_generated(proto_tree_add_boolean(t, hf_midstream, tvb, 0, 0, (r->flags & TCPSTATE_R_MIDSTREAM) != 0));
+    draw_conn(t, tvb, pinfo, r);
     draw_ws(t, tvb, r);
     draw_findings(t, top, tvb, pinfo, r);
 }
@@ -455,6 +482,17 @@ tcpstate_register_protoinfo(void)
             "Comma-separated ids of the violations and notes of this segment", HFILL } },
         { &hf_analysis, { "Violations", "tcpstate.analysis", FT_NONE, BASE_NONE, NULL, 0x0,
             "Present when the segment breaks an RFC rule; details as expert info", HFILL } },
+        { &hf_conn_state, { "Connection state (Zeek)", "tcpstate.conn.state", FT_STRING, BASE_NONE, NULL, 0x0,
+            "Zeek conn_state (S0 S1 SF REJ S2 S3 RSTO RSTR RSTOS0 RSTRH SH SHR OTH): as of this frame in "
+            "tshark one-pass output (so far), final in the GUI and with -2", HFILL } },
+        { &hf_conn_history, { "Connection history (Zeek)", "tcpstate.conn.history", FT_STRING, BASE_NONE, NULL, 0x0,
+            "Zeek history letters, upper case = client; so far in one-pass output, final with -2 and in the GUI", HFILL } },
+        { &hf_conn_syn_frame, { "First SYN in frame", "tcpstate.conn.syn_frame", FT_FRAMENUM, BASE_NONE, NULL, 0x0,
+            "First SYN or SYN-ACK of the connection", HFILL } },
+        { &hf_conn_fin_frame, { "First FIN in frame", "tcpstate.conn.fin_frame", FT_FRAMENUM, BASE_NONE, NULL, 0x0,
+            NULL, HFILL } },
+        { &hf_conn_rst_frame, { "First RST in frame", "tcpstate.conn.rst_frame", FT_FRAMENUM, BASE_NONE, NULL, 0x0,
+            NULL, HFILL } },
         { &hf_ws, { "WebSocket", "tcpstate.ws", FT_BOOLEAN, BASE_NONE, NULL, 0x0,
             "The segment belongs to a WebSocket session (from the accepted 101 on)", HFILL } },
         { &hf_ws_upgrade, { "WebSocket upgrade", "tcpstate.ws.upgrade", FT_STRING, BASE_NONE, NULL, 0x0,
@@ -473,7 +511,7 @@ tcpstate_register_protoinfo(void)
         { &hf_ws_close, { "WebSocket Close", "tcpstate.ws.close", FT_UINT16, BASE_DEC, NULL, 0x0,
             "Status code of a Close frame completed in this segment (1005: none given)", HFILL } },
     };
-    static gint *ett[] = { &ett_tcpstate, &ett_tcpstate_analysis, &ett_tcpstate_ws };
+    static gint *ett[] = { &ett_tcpstate, &ett_tcpstate_analysis, &ett_tcpstate_ws, &ett_tcpstate_conn };
 
     proto_tcpstate = proto_register_protocol("TCP State", "TCP State", "tcpstate");
     proto_register_field_array(proto_tcpstate, hf, array_length(hf));

@@ -217,6 +217,32 @@ char* tcpstate_finding_message(const tcpstate_result* r, unsigned id, char* buf,
     }
 }
 
+char* tcpstate_engine_finding_message(const tcpstate_engine* engine, const tcpstate_result* r, unsigned id,
+                                      char* buf, size_t size) {
+    try {
+        if (!r || id >= kFindingCount) return copy_out("", buf, size);
+        const auto f = static_cast<Finding>(id);
+        const Connection* c = engine ? engine->engine.connection(r->stream) : nullptr;
+        if (!c || !c->ws) return copy_out(message(*r, f), buf, size);
+        const ws::Session& w = *c->ws;
+        std::string text;
+        switch (f) {
+        case Finding::WsBadRequest: text = "WebSocket upgrade request: " + std::string(w.request_problem()); break;
+        case Finding::WsBadAccept:
+            text = "Sec-WebSocket-Accept is \"" + std::string(w.accept_seen()) + "\"; expected \"" +
+                   std::string(w.accept_expected()) + "\"";
+            if (!w.answer_problem().empty()) text += " (" + std::string(w.answer_problem()) + ")";
+            break;
+        case Finding::WsRejected: text = "WebSocket upgrade refused: " + std::string(w.answer_problem()); break;
+        default: return copy_out(message(*r, f), buf, size);
+        }
+        text += " (" + std::string(info(f).rule) + ")";
+        return copy_out(text, buf, size);
+    } catch (...) {
+        return copy_out("", buf, size);
+    }
+}
+
 char* tcpstate_findings_list(const tcpstate_result* r, char* buf, size_t size) {
     try {
         std::string s;
@@ -245,6 +271,36 @@ int tcpstate_engine_ws_info(const tcpstate_engine* engine, uint32_t stream, tcps
         out->accept_expected = engine->ws_accept_expected.c_str();
         out->request_frame = c->ws->request_frame();
         out->response_frame = c->ws->response_frame();
+        return 1;
+    } catch (...) {
+        return 0;
+    }
+}
+
+int tcpstate_engine_conn_info(const tcpstate_engine* engine, uint32_t stream, tcpstate_conn_info* out) {
+    if (!engine || !out) return 0;
+    try {
+        *out = tcpstate_conn_info{};
+        const Connection* c = engine->engine.connection(stream);
+        if (!c) return 0;
+        const ConnSummary& sum = c->summary;
+        out->state = sum.state().data();  // literals, NUL-terminated
+        const std::string_view h = sum.history();
+        const std::size_t n = std::min(h.size(), sizeof out->history - 1);
+        std::memcpy(out->history, h.data(), n);
+        out->history[n] = '\0';
+        out->syn_frame = sum.first_syn_frame();
+        out->fin_frame = sum.first_fin_frame();
+        out->rst_frame = sum.first_rst_frame();
+        out->packets_client = sum.packets(true);
+        out->packets_server = sum.packets(false);
+        out->bytes_client = sum.payload_bytes(true);
+        out->bytes_server = sum.payload_bytes(false);
+        switch (sum.first_closer()) {
+        case Closer::None: out->first_closer = 0; break;
+        case Closer::Orig: out->first_closer = 1; break;
+        case Closer::Resp: out->first_closer = 2; break;
+        }
         return 1;
     } catch (...) {
         return 0;

@@ -658,6 +658,19 @@ tcpstate_result Engine::analyse(Connection& c, const SegmentView& s) {
     S.fin_retransmitted = s.fin() && shape.control_repeat;
     S.synack_retransmitted = s.syn() && s.ack_flag() && shape.control_repeat;
 
+    // ---- Zeek-style summary --------------------------------------------------------------------
+    SummarySegment sum;
+    sum.from_orig = d == 0;
+    sum.flags = s.flags;
+    sum.payload_len = s.payload_len;
+    // Zeek counts a 1-byte keep-alive as a retransmission ('T'); tcpstate's own flag does not.
+    sum.retransmission = shape.retrans || shape.control_repeat || (shape.keepalive && s.payload_len > 0);
+    sum.zero_window = s.window == 0 && !s.rst();
+    sum.content_gap = s.ack_flag() && R.seq_known && s.ack > R.snd_nxt;
+    sum.frame = s.frame;
+    sum.seq = s.seq.v;
+    c.summary.on_segment(sum);
+
     // ---- WebSocket ----------------------------------------------------------------------------------
     std::uint8_t ws_bits = 0;
     std::uint16_t ws_close = 0;

@@ -7,6 +7,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "conn_summary.hpp"
 #include "findings.hpp"
 #include "seq.hpp"
 #include "state.hpp"
@@ -83,6 +84,7 @@ struct Connection {
     bool hs3_seen = false;
     bool ack2_seen = false;
     bool ack4_seen = false;
+    ConnSummary summary;  // Zeek-style conn_state and history, so far
     std::unique_ptr<ws::Session> ws;
 
     Connection();

@@ -131,6 +131,10 @@ const char *tcpstate_finding_summary(unsigned id);
 /* The message for finding `id` of result `r`: what was expected, what was seen, which rule.
  * Writes at most `size` bytes including the NUL; returns buf. */
 char *tcpstate_finding_message(const tcpstate_result *r, unsigned id, char *buf, size_t size);
+/* The same, with what only the engine knows added (e.g. the WebSocket head's problem, the expected
+ * and seen Sec-WebSocket-Accept). */
+char *tcpstate_engine_finding_message(const tcpstate_engine *engine, const tcpstate_result *r, unsigned id,
+                                      char *buf, size_t size);
 /* Comma-separated ids of the findings of `r`, in table order. */
 char *tcpstate_findings_list(const tcpstate_result *r, char *buf, size_t size);
 
@@ -144,6 +148,20 @@ typedef struct tcpstate_ws_info {
     uint32_t response_frame;
 } tcpstate_ws_info;
 int tcpstate_engine_ws_info(const tcpstate_engine *engine, uint32_t stream, tcpstate_ws_info *out);
+
+/* Per-connection summary in Zeek's terms (conn.log), as of the last segment processed: "so far"
+ * during the first pass, final afterwards. Returns 0 for an unknown stream. */
+typedef struct tcpstate_conn_info {
+    const char *state;          /* Zeek conn_state: S0 S1 SF REJ S2 S3 RSTO RSTR RSTOS0 RSTRH SH SHR OTH */
+    char history[24];           /* Zeek history letters, upper case = client (originator) */
+    uint32_t syn_frame;         /* first SYN or SYN-ACK, 0 none */
+    uint32_t fin_frame;         /* first FIN, 0 none */
+    uint32_t rst_frame;         /* first RST, 0 none */
+    uint32_t packets_client, packets_server;
+    uint64_t bytes_client, bytes_server;  /* payload bytes, retransmissions not counted */
+    int first_closer;           /* 0 none, 1 client, 2 server: the earlier of the first FIN and first RST */
+} tcpstate_conn_info;
+int tcpstate_engine_conn_info(const tcpstate_engine *engine, uint32_t stream, tcpstate_conn_info *out);
 
 /* Memory the engine holds (bytes), for benchmarks */
 size_t tcpstate_engine_memory(const tcpstate_engine *engine);
