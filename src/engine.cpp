@@ -165,8 +165,11 @@ std::size_t Engine::memory() const {
 }
 
 void Engine::store(std::uint32_t frame, std::uint32_t layer, const tcpstate_result& r) {
-    if (layer == 0) {
-        if (frame >= frames_.size()) frames_.resize(std::max<std::size_t>(frame + 1, frames_.size() * 3 / 2 + 16));
+    // Frames come in order, so the dense table grows by small steps; a frame number far ahead of it
+    // (only a hostile caller does that) goes to the side table instead of a huge allocation.
+    const std::size_t need = std::size_t{frame} + 1;
+    if (layer == 0 && need <= frames_.size() + kMaxJump) {
+        if (need > frames_.size()) frames_.resize(std::max(need, frames_.size() * 3 / 2 + 16));
         frames_[frame] = r;
     } else {
         extra_layers_[(static_cast<std::uint64_t>(frame) << 8) | (layer & 0xff)] = r;
@@ -174,12 +177,9 @@ void Engine::store(std::uint32_t frame, std::uint32_t layer, const tcpstate_resu
 }
 
 bool Engine::lookup(std::uint32_t frame, std::uint32_t layer, tcpstate_result& out) const {
-    if (layer == 0) {
-        if (frame < frames_.size() && (frames_[frame].ws & TCPSTATE_VALID)) {
-            out = frames_[frame];
-            return true;
-        }
-        return false;
+    if (layer == 0 && frame < frames_.size() && (frames_[frame].ws & TCPSTATE_VALID)) {
+        out = frames_[frame];
+        return true;
     }
     const auto it = extra_layers_.find((static_cast<std::uint64_t>(frame) << 8) | (layer & 0xff));
     if (it == extra_layers_.end()) return false;
@@ -192,8 +192,10 @@ bool Engine::process(const tcpstate_segment& seg, std::uint32_t layer, tcpstate_
     // Analyse each (frame, layer) once: a second call returns the first result, so every pass
     // draws the same annotation.
     if (lookup(seg.frame, layer, out)) return true;
-    if (seg.stream >= kMaxStreams || layer > 0xff) return false;
-    if (seg.stream >= conns_.size()) conns_.resize(std::max<std::size_t>(seg.stream + 1, conns_.size() * 3 / 2 + 16));
+    // Stream ids come in order (Wireshark numbers them); one far ahead is refused, not allocated for.
+    if (seg.stream >= kMaxStreams || std::size_t{seg.stream} >= conns_.size() + kMaxJump || layer > 0xff) return false;
+    if (seg.stream >= conns_.size())
+        conns_.resize(std::max<std::size_t>(std::size_t{seg.stream} + 1, conns_.size() * 3 / 2 + 16));
 
     const SegmentView s{seg.stream,
                         seg.frame,
@@ -238,6 +240,7 @@ void Engine::start(Connection& c, const SegmentView& s) {
 tcpstate_result Engine::analyse(Connection& c, const SegmentView& s) {
     Findings f;
     const bool bare_syn = s.syn() && !s.ack_flag() && !s.rst();
+    bool new_incarnation = false;  // this SYN opens a new incarnation of the 4-tuple (port reuse)
 
     if (!c.started) {
         start(c, s);
@@ -255,6 +258,7 @@ tcpstate_result Engine::analyse(Connection& c, const SegmentView& s) {
                 const State srv = p.ep[same ? 1 : 0].state;
                 c.ep[1].state = srv == State::TimeWait ? State::TimeWait : State::Listen;
                 f.add(Finding::PortReuse);
+                new_incarnation = true;
             }
         }
         by_tuple_[c.tuple] = s.stream;
@@ -278,6 +282,7 @@ tcpstate_result Engine::analyse(Connection& c, const SegmentView& s) {
         c.ep[1].state = rcv == State::TimeWait ? State::TimeWait : State::Listen;
         d = 0;
         f.add(Finding::PortReuse);
+        new_incarnation = true;
     }
 
     Endpoint& S = c.ep[d];
@@ -327,7 +332,7 @@ tcpstate_result Engine::analyse(Connection& c, const SegmentView& s) {
             S.pending = Control::None;
         } else if (S.pending != Control::Fin && s.syn() && s.ack_flag() && !S.synack_sent && !s.rst() &&
                    S.pending_before == State::SynRcvd) {
-            // Our first SYN-ACK, sent in SYN_RCVD: the peer's SYN-ACK crossed it (3.5 figure 8,
+            // Our first SYN-ACK, sent in SYN_RCVD: the peer's SYN-ACK crossed it (3.5 figure 7,
             // line 6). Its ACK covers the peer's SYN either way, so only the SYN tells.
             crossed = S.pending;
             before = S.pending_before;
@@ -337,7 +342,7 @@ tcpstate_result Engine::analyse(Connection& c, const SegmentView& s) {
         } else if (bare_syn || (s.fin() && !s.rst())) {
             crossed = S.pending;
             before = S.pending_before;
-            // A bare SYN is an active open: the side taken to be listening was CLOSED (3.5 figure 8).
+            // A bare SYN is an active open: the side taken to be listening was CLOSED (3.5 figure 7).
             if (bare_syn && before == State::Listen) before = State::Closed;
             S.pending = Control::None;
         }
@@ -350,7 +355,13 @@ tcpstate_result Engine::analyse(Connection& c, const SegmentView& s) {
         inferred_synack = true;
         f.add(Finding::UnseenSegment);
     }
-    if (!s.syn() && !s.rst() && before == State::SynRcvd && !S.syn_sent) f.add(Finding::UnseenSegment);
+    if (!s.syn() && !s.rst() && !s.fin() && s.ack_flag() && before == State::SynRcvd) {
+        // SYN_RCVD sends data or ACKs only once the handshake ACK arrived (3.10.2): it did, unseen.
+        before = State::Established;
+        f.add(Finding::UnseenSegment);
+    } else if (!s.syn() && !s.rst() && before == State::SynRcvd && !S.syn_sent) {
+        f.add(Finding::UnseenSegment);  // its SYN-ACK was never seen
+    }
 
     // ---- The receiver -------------------------------------------------------------------------
     // Its RCV.NXT: the end of what it accepted from the sender so far (docs/model.md). Unknown
@@ -442,7 +453,7 @@ tcpstate_result Engine::analyse(Connection& c, const SegmentView& s) {
         bool syn_ok = true;
         if (s.syn()) {
             if (shape.same_iss && rb == State::SynRcvd) {
-                // Simultaneous open (3.5 figure 8, line 7): the SYN part is old, the ACK is new and
+                // Simultaneous open (3.5 figure 7, line 7): the SYN part is old, the ACK is new and
                 // moves SYN_RCVD on ("only the new parts are processed", 3.10.7.4). Elsewhere a
                 // repeated SYN-ACK is simply an old duplicate.
                 seq = seq + 1;
@@ -483,6 +494,8 @@ tcpstate_result Engine::analyse(Connection& c, const SegmentView& s) {
     State after = before;
     if (late_syn) {
         // nothing: see late_syn above
+    } else if (new_incarnation) {
+        after = State::SynSent;  // from CLOSED or TIME_WAIT: a new incarnation (RFC 6191, RFC 1122 4.2.2.13)
     } else if (ev == SendEvent::Rst && !rcv.acceptable && !refused && rb != State::Closed && rb != State::Listen) {
         // A RST the receiver must ignore (RFC 5961 3.2, 9293 3.10.7.3) is what a forged reset looks
         // like; the observer keeps the sender's state.

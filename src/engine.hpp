@@ -125,7 +125,8 @@ public:
     const Connection* connection(std::uint32_t stream) const;
     std::size_t memory() const;
 
-    static constexpr std::uint32_t kMaxStreams = 1u << 26;
+    static constexpr std::uint32_t kMaxStreams = 1u << 28;
+    static constexpr std::size_t kMaxJump = 1u << 20;  // largest step ahead of the dense tables
 
 private:
     tcpstate_result analyse(Connection& c, const SegmentView& s);
