@@ -237,11 +237,542 @@ void Engine::start(Connection& c, const SegmentView& s) {
     }
 }
 
-tcpstate_result Engine::analyse(Connection& c, const SegmentView& s) {
-    Findings f;
-    const bool bare_syn = s.syn() && !s.ack_flag() && !s.rst();
-    bool new_incarnation = false;  // this SYN opens a new incarnation of the 4-tuple (port reuse)
+namespace {
 
+// The analysis of one segment from sender S to receiver R, in the order the RFC processes it. Each
+// step is a small member function; `run()` lists them.
+class SegmentAnalysis {
+public:
+    SegmentAnalysis(Connection& c, const SegmentView& s, int d, const FindingSet& notes, bool new_incarnation)
+        : c_(c), s_(s), d_(d), S(c.ep[d]), R(c.ep[1 - d]), new_incarnation_(new_incarnation),
+          bare_syn_(s.syn() && !s.ack_flag() && !s.rst()), ctl_(control_of(s)), seg_len_(s.seg_len()) {
+        f_.set = notes;
+    }
+
+    tcpstate_result run() {
+        check_flags();
+        shape_sender();
+        // A SYN captured after the SYN-ACK that acknowledges it (the capture reordered them): it
+        // repeats what the peer already acknowledged and changes nothing.
+        late_syn_ = bare_syn_ && !S.syn_sent && R.synack_sent && s_.seq + 1 == R.synack_ack;
+        apply_crossing_rule();
+        infer_unseen_segments();
+        judge_receiver_window();
+        receive();
+        send();
+        tcpstate_result r = expected_values();
+        commit_sender();
+        commit_receiver();
+        classify_step();
+        summarise();
+        websocket();
+        return finish(r);
+    }
+
+private:
+    // Flags (RFC 9293 3.1): SYN with FIN or RST, or none of SYN/ACK/FIN/RST.
+    void check_flags() {
+        const auto& s = s_;
+        if ((s.syn() && (s.fin() || s.rst())) || (s.flags & (TCPSTATE_SYN | TCPSTATE_ACK | TCPSTATE_FIN | TCPSTATE_RST)) == 0)
+            f_.add(Finding::BadFlags);
+        if (!s.ack_flag() && !s.rst() && !bare_syn_) f_.add(Finding::AckFlagMissing);
+    }
+
+    // The sender's sequence space before this segment: retransmission, keep-alive.
+    void shape_sender() {
+        const auto& s = s_;
+        shape_.seq_known = S.seq_known;
+        shape_.snd_nxt = S.snd_nxt;
+        // A SYN repeats our own SYN when its ISS is the same; a SYN-ACK repeats only a SYN-ACK (the
+        // first SYN-ACK after our bare SYN in a simultaneous open is not a retransmission, 3.5).
+        shape_.same_iss = s.syn() && S.syn_sent && s.seq == S.iss;
+        if (s.syn()) shape_.control_repeat = shape_.same_iss && (!s.ack_flag() || S.synack_sent);
+        else if (s.fin()) shape_.control_repeat = S.fin_sent && s.seq + s.payload_len == S.fin_seq;
+        if (shape_.seq_known && !s.rst()) {
+            const bool plain = !s.syn() && !s.fin();
+            shape_.keepalive = plain && s.payload_len <= 1 && s.seq == S.snd_nxt - 1;
+            shape_.retrans = s.syn() ? shape_.control_repeat
+                                     : seg_len_ > 0 && !shape_.keepalive && s.seq + seg_len_ <= S.snd_nxt;
+        }
+    }
+
+    // Did this segment leave before the peer's SYN/FIN (or the ACK of ours) arrived?
+    // docs/model.md, "Crossing segments", "Lost acknowledgments", "Refused".
+    void apply_crossing_rule() {
+        const auto& s = s_;
+        before_ = S.state;
+        if (S.pending == Control::AckOfControl) {
+            // Retransmitting our SYN-ACK or FIN shows the ACK of it had not arrived when we sent this.
+            if (shape_.control_repeat && (s.fin() || (s.syn() && s.ack_flag()))) before_ = S.pending_before;
+            S.pending = Control::None;
+            return;
+        }
+        if (S.pending == Control::None || late_syn_) return;
+        if (s.rst() && S.pending == Control::Syn && S.pending_before == State::Listen && !S.syn_sent &&
+            s.ack_flag() && R.syn_sent && s.ack == R.iss + 1) {
+            // The SYN was answered by RST: there was no listener, the port was CLOSED (3.10.7.1).
+            before_ = State::Closed;
+            refused_ = true;
+            S.pending = Control::None;
+        } else if (S.pending != Control::Fin && s.syn() && s.ack_flag() && !S.synack_sent && !s.rst() &&
+                   S.pending_before == State::SynRcvd) {
+            // Our first SYN-ACK, sent in SYN_RCVD: the peer's SYN-ACK crossed it (3.5 figure 7).
+            // Its ACK covers the peer's SYN either way, so only the SYN tells.
+            crossed_ = S.pending;
+            before_ = S.pending_before;
+            S.pending = Control::None;
+        } else if (s.ack_flag() && s.ack >= S.pending_end) {
+            S.pending = Control::None;  // confirmed: the segment acknowledges it
+        } else if (bare_syn_ || (s.fin() && !s.rst())) {
+            crossed_ = S.pending;
+            before_ = S.pending_before;
+            // A bare SYN is an active open: the side taken to be listening was CLOSED (3.5 figure 7).
+            if (bare_syn_ && before_ == State::Listen) before_ = State::Closed;
+            S.pending = Control::None;
+        }
+    }
+
+    // Unseen peer segments implied by this one (docs/model.md, "Send transitions").
+    void infer_unseen_segments() {
+        const auto& s = s_;
+        const bool plain_ack = !s.syn() && !s.rst() && s.ack_flag();
+        if (plain_ack && before_ == State::SynSent) {
+            before_ = State::Established;  // it received a SYN-ACK the capture lacks
+            inferred_synack_ = true;
+            f_.add(Finding::UnseenSegment);
+        }
+        if (plain_ack && !s.fin() && before_ == State::SynRcvd) {
+            // SYN_RCVD sends data or ACKs only once the handshake ACK arrived (3.10.2): it did, unseen.
+            before_ = State::Established;
+            f_.add(Finding::UnseenSegment);
+        } else if (!s.syn() && !s.rst() && before_ == State::SynRcvd && !S.syn_sent) {
+            f_.add(Finding::UnseenSegment);  // its SYN-ACK was never seen
+        }
+    }
+
+    // The receiver's RCV.NXT and RCV.WND: the end of what it accepted from the sender so far
+    // (docs/model.md). Unknown before it accepted anything: then nothing is judged against it.
+    void judge_receiver_window() {
+        const auto& s = s_;
+        win_.rcv_nxt = R.rcv_nxt;
+        if (R.rcv_known) {
+            shape_.wholly_old = seg_len_ > 0 ? s.seq + seg_len_ <= R.rcv_nxt : s.seq < R.rcv_nxt;
+            if (R.window_known && c_.scaling_known) {
+                win_.known = true;
+                const std::int32_t room = R.right_edge - R.rcv_nxt;
+                win_.wnd = room > 0 ? static_cast<std::uint32_t>(room) : 0;
+            }
+        }
+        if (win_.known && win_.wnd == 0 && !s.rst() && !s.syn() && !s.fin() && s.payload_len == 1 &&
+            s.seq == win_.rcv_nxt)
+            shape_.window_probe = true;
+    }
+
+    void drop() { rcv_ = {rb_, false}; }
+    void accept(State next) { rcv_ = {next, true}; }
+
+    // What the receiver must do with the segment (RFC 9293 3.10.7).
+    void receive() {
+        rb_ = R.state;
+        rcv_ = {rb_, false};
+        if (s_.rst()) receive_rst();
+        else if (late_syn_) drop();
+        else if (bare_syn_) receive_bare_syn();
+        else if (rb_ == State::Closed || rb_ == State::Listen) drop();
+        else if (rb_ == State::SynSent) receive_in_syn_sent();
+        else receive_synchronized();
+    }
+
+    // RST: RFC 9293 3.10.7.1-4 and RFC 5961 3.2.
+    void receive_rst() {
+        const auto& s = s_;
+        if (rb_ == State::Closed || rb_ == State::Listen) {
+            drop();
+        } else if (rb_ == State::SynSent) {
+            if (s.ack_flag() && R.syn_sent && s.ack > R.iss && s.ack <= R.snd_nxt) {
+                accept(State::Closed);
+                if (!S.syn_sent) refused_ = true;
+            } else if (s.ack_flag()) {
+                f_.add(Finding::RstBadAck, s.ack.v, (R.iss + 1).v);
+                drop();
+            } else {
+                drop();  // 3.10.7.3: a RST without ACK in SYN-SENT is dropped
+            }
+        } else if (!R.rcv_known || s.seq == win_.rcv_nxt) {
+            // Exact RCV.NXT (or nothing to compare with: nothing from the sender accepted before).
+            accept(State::Closed);
+            if (rb_ == State::TimeWait) f_.add(Finding::RstInTimeWait);
+        } else if (win_.known ? (win_.rcv_nxt <= s.seq && s.seq < win_.right_edge()) : s.seq > win_.rcv_nxt) {
+            f_.add(Finding::RstNotExact, s.seq.v, win_.rcv_nxt.v);
+            drop();
+        } else {
+            f_.add(Finding::RstOutOfWindow, s.seq.v, win_.rcv_nxt.v);
+            drop();
+        }
+    }
+
+    void receive_bare_syn() {
+        if (rb_ == State::TimeWait && !R.seq_known) {
+            accept(State::SynRcvd);  // new incarnation accepted by TIME-WAIT (RFC 1122 4.2.2.13, RFC 6191)
+        } else if (rb_ == State::SynRcvd && shape_.same_iss) {
+            drop();  // the SYN again: already received
+        } else if (in(rb_, kSynchronized)) {
+            f_.add(Finding::SynInSynchronized, s_.seq.v, 0);
+            drop();
+        } else if (rb_ == State::Closed) {
+            drop();  // no TCB: a real stack answers RST
+        } else {
+            accept(recv_next(kRecvSyn, rb_));
+            if (rb_ == State::SynSent) f_.add(Finding::SimultaneousOpen);
+        }
+    }
+
+    // 3.10.7.3: only a SYN-ACK acknowledging our SYN moves SYN-SENT on. With the SYN not captured,
+    // its ISS is unknown and the ACK cannot be checked.
+    void receive_in_syn_sent() {
+        const auto& s = s_;
+        const bool ack_ok = s.ack_flag() && (!R.syn_sent || (s.ack > R.iss && s.ack <= R.snd_nxt));
+        if (s.syn() && ack_ok) {
+            accept(State::Established);
+        } else if (s.syn()) {
+            f_.add(Finding::SynAckBadAck, s.ack.v, (R.iss + 1).v);
+            drop();
+        } else if (ack_ok) {
+            // Our SYN is acknowledged by a non-SYN segment: the SYN-ACK was not captured.
+            f_.add(Finding::UnseenSegment);
+            accept(s.fin() ? recv_next(kRecvFin, State::Established) : State::Established);
+        } else {
+            drop();
+        }
+    }
+
+    // Synchronized states and UNKNOWN, in the order of 3.10.7.4.
+    void receive_synchronized() {
+        const auto& s = s_;
+        Seq seq = s.seq;
+        std::uint32_t len = seg_len_;
+        if (s.syn()) {
+            if (shape_.same_iss && rb_ == State::SynRcvd) {
+                // Simultaneous open (3.5 figure 7): the SYN part is old, the ACK is new and moves
+                // SYN_RCVD on ("only the new parts are processed", 3.10.7.4). Elsewhere a repeated
+                // SYN-ACK is simply an old duplicate, judged by the acceptability test below.
+                seq = seq + 1;
+                len -= 1;
+            } else if (!shape_.same_iss) {
+                f_.add(Finding::SynInSynchronized, s.seq.v, 0);
+                drop();
+                return;
+            }
+        }
+        if (R.rcv_known && !acceptable(seq, len, win_)) {
+            const bool normal = shape_.retrans || shape_.keepalive || shape_.window_probe || shape_.wholly_old;
+            if (!normal) f_.add(Finding::OutOfWindow, s.seq.v, win_.right_edge().v);
+            drop();
+        } else if (!s.ack_flag()) {
+            drop();  // "if the ACK bit is off drop the segment" (3.10.7.4 fifth)
+        } else if (R.seq_known && s.ack > R.snd_nxt) {
+            f_.add(Finding::AckUnsent, s.ack.v, R.snd_nxt.v);
+            drop();
+        } else {
+            State st = rb_;
+            const bool covers = st == State::SynRcvd ? (!R.syn_sent || s.ack >= R.iss + 1)
+                                                     : (in(st, kFinSent) && R.fin_sent && s.ack >= R.fin_seq + 1);
+            if (covers) st = recv_next(kRecvAckOfControl, st);
+            if (s.fin()) st = recv_next(kRecvFin, st);
+            accept(st);
+        }
+    }
+
+    // What sending the segment does to the sender: the send table, with the observer's exceptions.
+    void send() {
+        const auto& s = s_;
+        const SendEvent ev = s.rst()   ? SendEvent::Rst
+                             : s.syn() ? (s.ack_flag() ? SendEvent::SynAck : SendEvent::Syn)
+                             : s.fin() ? SendEvent::Fin
+                                       : SendEvent::Ack;
+        after_ = before_;
+        if (late_syn_) {
+            // nothing: see late_syn_
+        } else if (new_incarnation_) {
+            after_ = State::SynSent;  // from CLOSED or TIME_WAIT: a new incarnation (RFC 6191, RFC 1122 4.2.2.13)
+        } else if (ev == SendEvent::Rst && !rcv_.acceptable && !refused_ && rb_ != State::Closed && rb_ != State::Listen) {
+            // A RST the receiver must ignore (RFC 5961 3.2, 9293 3.10.7.3) is what a forged reset looks
+            // like; the observer keeps the sender's state.
+        } else if (ev == SendEvent::Fin && before_ == State::Unknown) {
+            after_ = R.fin_sent ? State::LastAck : State::FinWait1;  // mid-stream: the FIN is evidence
+        } else {
+            const SendCell& cell = send_cell(ev, before_);
+            switch (cell.verdict) {
+            case SendVerdict::Ok: after_ = cell.next; break;
+            case SendVerdict::RetransOnly:
+                if (shape_.control_repeat) after_ = cell.next;
+                else f_.add(Finding::WrongState, 0, 0);
+                break;
+            case SendVerdict::Wrong:
+                // Data from an endpoint reset by its peer may have crossed the RST: not a violation.
+                if (!(before_ == State::Closed && S.reset_by_peer && ev == SendEvent::Ack)) f_.add(Finding::WrongState, 0, 0);
+                break;
+            }
+        }
+        // The peer's SYN/FIN that crossed this segment arrives after it: the sender's state once it is
+        // processed is what the next segment starts from, while after_ reports the moment of sending.
+        tracked_after_ = after_;
+        if (crossed_ != Control::None) {
+            tracked_after_ = receive_control(after_, crossed_);
+            if (crossed_ == Control::Fin) f_.add(Finding::SimultaneousClose);
+            if (crossed_ == Control::Syn && bare_syn_) f_.add(Finding::SimultaneousOpen);
+        }
+        if (refused_) f_.add(Finding::Refused);
+        // Data beyond the sender's own FIN (3.10.4: after CLOSE, no more SENDs).
+        if (s.payload_len > 0 && S.fin_sent && !s.rst() && s.seq + s.payload_len + (s.syn() ? 1 : 0) > S.fin_seq &&
+            !(s.fin() && shape_.control_repeat))
+            f_.add(Finding::DataAfterFin, (s.seq + s.payload_len).v, S.fin_seq.v);
+    }
+
+    tcpstate_result expected_values() const {
+        const auto& s = s_;
+        tcpstate_result r{};
+        r.stream = s.stream;
+        r.detail_finding = 0xff;
+        if (shape_.seq_known) {
+            r.flags |= TCPSTATE_R_HAS_SEQ_EXPECTED;
+            r.seq_expected = shape_.snd_nxt.v;
+            if (s.seq == shape_.snd_nxt) r.flags |= TCPSTATE_R_SEQ_OK;
+        }
+        if (s.ack_flag() && R.seq_known) {
+            r.flags |= TCPSTATE_R_HAS_ACK_EXPECTED;
+            const bool synack = s.syn() && R.syn_sent;
+            r.ack_expected = synack ? (R.iss + 1).v : R.snd_nxt.v;
+            const bool ok = synack ? (s.ack >= R.iss + 1 && s.ack <= R.snd_nxt) : s.ack <= R.snd_nxt;
+            if (ok) r.flags |= TCPSTATE_R_ACK_OK;
+        }
+        return r;
+    }
+
+    void commit_sender() {
+        const auto& s = s_;
+        if (s.syn() && !s.rst()) commit_syn();
+        if (!s.rst()) {
+            const Seq end = s.seq + seg_len_;
+            S.snd_nxt = S.seq_known ? seq_max(S.snd_nxt, end) : end;
+            S.seq_known = true;
+            if (s.fin() && !S.fin_sent) {
+                S.fin_seq = s.seq + s.payload_len + (s.syn() ? 1 : 0);
+                S.fin_sent = true;
+            }
+            if (s.ack_flag() && c_.scaling_known) {
+                // The window is never scaled in a segment with SYN (RFC 7323 2.2).
+                const unsigned shift = c_.scaling_on && !s.syn() ? S.wscale : 0;
+                const Seq edge = s.ack + (static_cast<std::uint32_t>(s.window) << shift);
+                S.right_edge = S.window_known ? seq_max(S.right_edge, edge) : edge;
+                S.window_known = true;
+            }
+        }
+        S.state = tracked_after_;
+    }
+
+    // ISS, window scale (RFC 7323 2.2, 2.3) and the window of a bare SYN.
+    void commit_syn() {
+        const auto& s = s_;
+        std::uint8_t shift = Endpoint::kNoWscale;
+        if (s.wscale >= 0) {
+            shift = static_cast<std::uint8_t>(std::min<int>(s.wscale, kMaxWscale));
+            if (s.wscale > kMaxWscale) f_.add(Finding::WscaleTooLarge, static_cast<std::uint32_t>(s.wscale), kMaxWscale);
+        }
+        if (!S.syn_sent) {
+            S.iss = s.seq;
+            S.syn_sent = true;
+            S.wscale = shift;
+        }
+        if (s.ack_flag() && !S.synack_sent) {
+            S.synack_sent = true;
+            S.synack_ack = s.ack;
+        }
+        // Scaling is in effect only if both SYNs carried the option.
+        const Endpoint &a = c_.ep[0], &b = c_.ep[1];
+        const bool a_without = a.syn_sent && a.wscale == Endpoint::kNoWscale;
+        const bool b_without = b.syn_sent && b.wscale == Endpoint::kNoWscale;
+        c_.scaling_known = a_without || b_without || (a.syn_sent && b.syn_sent);
+        c_.scaling_on = a.syn_sent && b.syn_sent && !a_without && !b_without;
+        // The window of the peer's bare SYN applies from our ISS+1 on.
+        if (R.syn_window_pending) {
+            R.right_edge = S.iss + 1 + R.syn_window;
+            R.window_known = true;
+            R.syn_window_pending = false;
+        }
+        if (!s.ack_flag()) {
+            S.syn_window = s.window;
+            S.syn_window_pending = true;
+        }
+    }
+
+    void commit_receiver() {
+        const auto& s = s_;
+        if (rcv_.acceptable && rcv_.expected != rb_) {
+            R.pending = ctl_ != Control::None ? ctl_ : Control::AckOfControl;
+            R.pending_before = rb_;
+            R.pending_end = ctl_ == Control::Fin ? S.fin_seq + 1 : ctl_ == Control::None ? s.ack : S.iss + 1;
+        }
+        if (rcv_.acceptable && s.rst()) R.reset_by_peer = true;
+        if (rcv_.acceptable && !s.rst()) {
+            const Seq end = s.seq + seg_len_;
+            R.rcv_nxt = R.rcv_known ? seq_max(R.rcv_nxt, end) : end;
+            R.rcv_known = true;
+        }
+        R.state = rcv_.expected;
+    }
+
+    // The step table of docs/model.md, first match wins.
+    void classify_step() {
+        const auto& s = s_;
+        const bool acks_peer_fin = s.ack_flag() && R.fin_sent && s.ack >= R.fin_seq + 1;
+        if (s.rst()) step_ = Step::Rst;
+        else if (s.syn()) step_ = s.ack_flag() ? Step::SynAck : Step::Syn;
+        else if (s.fin()) step_ = S.fin_step = fin_step(acks_peer_fin);
+        else step_ = ack_step(acks_peer_fin);
+        // The handshake's third step can only be the client's first acknowledgment after the SYN-ACK.
+        if (d_ == 0 && s.ack_flag() && !s.syn() && !s.rst() && (R.syn_sent || inferred_synack_)) c_.hs3_seen = true;
+        if (crossed_ == Control::Syn || f_.set.has(Finding::SimultaneousOpen)) c_.hs3_seen = true;
+        S.fin_retransmitted = s.fin() && shape_.control_repeat;
+        S.synack_retransmitted = s.syn() && s.ack_flag() && shape_.control_repeat;
+    }
+
+    Step fin_step(bool acks_peer_fin) {
+        if (c_.first_closer < 0 || c_.first_closer == d_) {
+            c_.first_closer = static_cast<std::int8_t>(d_);
+            return Step::Fin1;
+        }
+        if (shape_.control_repeat && S.fin_step != Step::None) return S.fin_step;
+        if (!c_.ack2_seen && acks_peer_fin) {
+            c_.ack2_seen = true;
+            return Step::FinAck23;
+        }
+        return Step::Fin3;
+    }
+
+    Step ack_step(bool acks_peer_fin) {
+        const auto& s = s_;
+        if (acks_peer_fin) {
+            const bool peer_first = c_.first_closer == 1 - d_;
+            bool& seen = peer_first ? c_.ack2_seen : c_.ack4_seen;
+            const Step st = peer_first ? Step::Ack2 : Step::Ack4;
+            if (!seen) {
+                seen = true;
+                return st;
+            }
+            if (s.payload_len == 0 && s.ack == R.fin_seq + 1 && R.fin_retransmitted) {
+                repeat_ = true;  // the ACK again, answering a retransmitted FIN
+                return st;
+            }
+        }
+        if (d_ == 0 && s.ack_flag() && !c_.midstream) {
+            const bool acks_syn = R.syn_sent && s.ack >= R.iss + 1;
+            if (!c_.hs3_seen && (acks_syn || inferred_synack_)) return Step::HandshakeAck;
+            if (c_.hs3_seen && s.payload_len == 0 && R.synack_retransmitted && R.syn_sent && s.ack == R.iss + 1) {
+                repeat_ = true;  // the ACK again, answering a retransmitted SYN-ACK
+                return Step::HandshakeAck;
+            }
+        }
+        if (shape_.keepalive) return Step::KeepAlive;
+        if (shape_.window_probe) return Step::WindowProbe;
+        return s.payload_len > 0 ? Step::Data : Step::Ack;
+    }
+
+    // The Zeek-style connection summary.
+    void summarise() {
+        const auto& s = s_;
+        SummarySegment sum;
+        sum.from_orig = d_ == 0;
+        sum.flags = s.flags;
+        sum.payload_len = s.payload_len;
+        // Zeek counts a 1-byte keep-alive as a retransmission ('T'); tcpstate's own flag does not.
+        sum.retransmission = shape_.retrans || shape_.control_repeat || (shape_.keepalive && s.payload_len > 0);
+        sum.zero_window = s.window == 0 && !s.rst();
+        sum.content_gap = s.ack_flag() && R.seq_known && s.ack > R.snd_nxt;
+        sum.frame = s.frame;
+        sum.seq = s.seq.v;
+        c_.summary.on_segment(sum);
+    }
+
+    // The WebSocket tracker sees each direction's new payload bytes in order.
+    void websocket() {
+        const auto& s = s_;
+        if (!c_.ws && s.payload_captured == 0) return;
+        if (!c_.ws) c_.ws = std::make_unique<ws::Session>();
+        const bool from_client = d_ == 0;
+        ws::FeedResult wr;
+        wr.active = c_.ws->active();
+        if (s.payload_captured > 0 && !shape_.retrans && !s.rst()) {
+            const PayloadChunk chunk = new_payload(S, s);
+            if (chunk.len > 0) wr = c_.ws->feed(from_client, chunk.data, chunk.len, chunk.gap, s.frame);
+        }
+        if (s.fin() || s.rst()) {
+            const ws::FeedResult cr = c_.ws->on_tcp_close(from_client, s.rst(), s.frame);
+            wr.findings |= cr.findings;
+            wr.active = wr.active || cr.active;
+        }
+        ws_bits_ = static_cast<std::uint8_t>(static_cast<unsigned>(wr.upgrade) & TCPSTATE_WS_UPGRADE_MASK);
+        if (wr.active) ws_bits_ |= TCPSTATE_WS_ACTIVE;
+        if (wr.close_code >= 0) {
+            ws_bits_ |= TCPSTATE_WS_CLOSE;
+            ws_close_ = static_cast<std::uint16_t>(wr.close_code);
+        }
+        f_.set |= wr.findings;
+    }
+
+    tcpstate_result finish(tcpstate_result r) const {
+        const auto nibbles = [](auto lo, auto hi) {
+            return static_cast<std::uint8_t>(static_cast<unsigned>(lo) | (static_cast<unsigned>(hi) << 4));
+        };
+        r.step = nibbles(step_, tracked_after_);
+        r.sender_states = nibbles(before_, after_);
+        r.receiver_states = nibbles(rb_, rcv_.expected);
+        if (d_ == 1) r.flags |= TCPSTATE_R_SENDER_SERVER;
+        if (shape_.retrans || shape_.control_repeat || repeat_ || late_syn_) r.flags |= TCPSTATE_R_RETRANSMISSION;
+        if (rcv_.acceptable) r.flags |= TCPSTATE_R_ACCEPTABLE;
+        if (c_.midstream) r.flags |= TCPSTATE_R_MIDSTREAM;
+        r.findings = f_.set.raw();
+        if (f_.detail.finding != Finding::Count_) {
+            r.detail_finding = static_cast<std::uint8_t>(f_.detail.finding);
+            r.detail_seen = f_.detail.seen;
+            r.detail_bound = f_.detail.bound;
+        }
+        r.ws = static_cast<std::uint8_t>(ws_bits_ | TCPSTATE_VALID);
+        r.ws_close_code = ws_close_;
+        return r;
+    }
+
+    Connection& c_;
+    const SegmentView& s_;
+    const int d_;
+    Endpoint& S;  // sender
+    Endpoint& R;  // receiver
+    const bool new_incarnation_;
+    const bool bare_syn_;
+    const Control ctl_;
+    const std::uint32_t seg_len_;
+    Findings f_;
+    SendShape shape_;
+    Window win_;
+    bool late_syn_ = false;
+    bool refused_ = false;
+    bool inferred_synack_ = false;
+    bool repeat_ = false;
+    Control crossed_ = Control::None;
+    State before_ = State::Unknown, after_ = State::Unknown, tracked_after_ = State::Unknown;
+    State rb_ = State::Unknown;
+    RecvOutcome rcv_{State::Unknown, false};
+    Step step_ = Step::None;
+    std::uint8_t ws_bits_ = 0;
+    std::uint16_t ws_close_ = 0;
+};
+
+}  // namespace
+
+// The connection a segment belongs to, and which end sent it. Handles the first segment of a
+// stream and new incarnations (port reuse), which can reset the connection.
+int Engine::locate(Connection& c, const SegmentView& s, FindingSet& f, bool& new_incarnation) {
+    const bool bare_syn = s.syn() && !s.ack_flag() && !s.rst();
     if (!c.started) {
         start(c, s);
         if (c.midstream) f.add(Finding::Midstream);
@@ -264,14 +795,11 @@ tcpstate_result Engine::analyse(Connection& c, const SegmentView& s) {
         by_tuple_[c.tuple] = s.stream;
     }
 
-    int d = s.src == c.ep[0].id ? 0 : 1;
-
+    const int d = s.src == c.ep[0].id ? 0 : 1;
     // A new incarnation on the same stream: a bare SYN with a new ISS after both ends finished.
-    if (bare_syn && ended(c.ep[d].state) &&
-        (ended(c.ep[1 - d].state) || c.ep[1 - d].state == State::Listen) &&
+    if (bare_syn && ended(c.ep[d].state) && (ended(c.ep[1 - d].state) || c.ep[1 - d].state == State::Listen) &&
         !(c.ep[d].syn_sent && s.seq == c.ep[d].iss) && c.ep[d].seq_known) {
         const State snd = c.ep[d].state, rcv = c.ep[1 - d].state;
-        auto ws = std::move(c.ws);
         const std::uint64_t tuple = c.tuple;
         c = Connection{};
         c.started = true;
@@ -280,457 +808,18 @@ tcpstate_result Engine::analyse(Connection& c, const SegmentView& s) {
         c.ep[0].state = snd;
         c.ep[1].id = s.dst;
         c.ep[1].state = rcv == State::TimeWait ? State::TimeWait : State::Listen;
-        d = 0;
         f.add(Finding::PortReuse);
         new_incarnation = true;
+        return 0;
     }
+    return d;
+}
 
-    Endpoint& S = c.ep[d];
-    Endpoint& R = c.ep[1 - d];
-    const Control ctl = control_of(s);
-    const std::uint32_t seg_len = s.seg_len();
-
-    // Flags (RFC 9293 3.1): SYN with FIN or RST, or none of SYN/ACK/FIN/RST.
-    if ((s.syn() && (s.fin() || s.rst())) || (s.flags & (TCPSTATE_SYN | TCPSTATE_ACK | TCPSTATE_FIN | TCPSTATE_RST)) == 0)
-        f.add(Finding::BadFlags);
-    if (!s.ack_flag() && !s.rst() && !bare_syn) f.add(Finding::AckFlagMissing);
-
-    // ---- The sender's sequence space before this segment --------------------------------------
-    SendShape shape;
-    shape.seq_known = S.seq_known;
-    shape.snd_nxt = S.snd_nxt;
-    // A SYN repeats our own SYN when its ISS is the same; a SYN-ACK repeats only a SYN-ACK (the
-    // first SYN-ACK after our bare SYN in a simultaneous open is not a retransmission, 3.5).
-    shape.same_iss = s.syn() && S.syn_sent && s.seq == S.iss;
-    if (s.syn()) shape.control_repeat = shape.same_iss && (!s.ack_flag() || S.synack_sent);
-    else if (s.fin()) shape.control_repeat = S.fin_sent && s.seq + s.payload_len == S.fin_seq;
-    if (shape.seq_known && !s.rst()) {
-        const bool plain = !s.syn() && !s.fin();
-        shape.keepalive = plain && s.payload_len <= 1 && s.seq == S.snd_nxt - 1;
-        shape.retrans = s.syn() ? shape.control_repeat
-                                : seg_len > 0 && !shape.keepalive && s.seq + seg_len <= S.snd_nxt;
-    }
-
-    // A SYN captured after the SYN-ACK that acknowledges it (the capture reordered them): it
-    // repeats what the peer already acknowledged and changes nothing.
-    const bool late_syn = bare_syn && !S.syn_sent && R.synack_sent && s.seq + 1 == R.synack_ack;
-
-    // ---- Crossing rule: did this segment leave before the peer's SYN/FIN arrived? --------------
-    State before = S.state;
-    Control crossed = Control::None;
-    bool refused = false;
-    if (S.pending == Control::AckOfControl) {
-        // Retransmitting our SYN-ACK or FIN shows the ACK of it had not arrived when we sent this.
-        if (shape.control_repeat && (s.fin() || (s.syn() && s.ack_flag()))) before = S.pending_before;
-        S.pending = Control::None;
-    } else if (S.pending != Control::None && !late_syn) {
-        if (s.rst() && S.pending == Control::Syn && S.pending_before == State::Listen && !S.syn_sent &&
-            s.ack_flag() && R.syn_sent && s.ack == R.iss + 1) {
-            // The SYN was answered by RST: there was no listener, the port was CLOSED (3.10.7.1).
-            before = State::Closed;
-            refused = true;
-            S.pending = Control::None;
-        } else if (S.pending != Control::Fin && s.syn() && s.ack_flag() && !S.synack_sent && !s.rst() &&
-                   S.pending_before == State::SynRcvd) {
-            // Our first SYN-ACK, sent in SYN_RCVD: the peer's SYN-ACK crossed it (3.5 figure 7,
-            // line 6). Its ACK covers the peer's SYN either way, so only the SYN tells.
-            crossed = S.pending;
-            before = S.pending_before;
-            S.pending = Control::None;
-        } else if (s.ack_flag() && s.ack >= S.pending_end) {
-            S.pending = Control::None;  // confirmed: the segment acknowledges it
-        } else if (bare_syn || (s.fin() && !s.rst())) {
-            crossed = S.pending;
-            before = S.pending_before;
-            // A bare SYN is an active open: the side taken to be listening was CLOSED (3.5 figure 7).
-            if (bare_syn && before == State::Listen) before = State::Closed;
-            S.pending = Control::None;
-        }
-    }
-
-    // Unseen peer segments implied by this one (docs/model.md, "Send transitions").
-    bool inferred_synack = false;
-    if (!s.syn() && !s.rst() && s.ack_flag() && before == State::SynSent) {
-        before = State::Established;  // it received a SYN-ACK the capture lacks
-        inferred_synack = true;
-        f.add(Finding::UnseenSegment);
-    }
-    if (!s.syn() && !s.rst() && !s.fin() && s.ack_flag() && before == State::SynRcvd) {
-        // SYN_RCVD sends data or ACKs only once the handshake ACK arrived (3.10.2): it did, unseen.
-        before = State::Established;
-        f.add(Finding::UnseenSegment);
-    } else if (!s.syn() && !s.rst() && before == State::SynRcvd && !S.syn_sent) {
-        f.add(Finding::UnseenSegment);  // its SYN-ACK was never seen
-    }
-
-    // ---- The receiver -------------------------------------------------------------------------
-    // Its RCV.NXT: the end of what it accepted from the sender so far (docs/model.md). Unknown
-    // before it accepted anything: then nothing is judged against it.
-    const bool rcv_known = R.rcv_known;
-    Window win;
-    win.rcv_nxt = R.rcv_nxt;
-    if (rcv_known) {
-        shape.wholly_old = seg_len > 0 ? s.seq + seg_len <= R.rcv_nxt : s.seq < R.rcv_nxt;
-        if (R.window_known && c.scaling_known) {
-            win.known = true;
-            const std::int32_t room = R.right_edge - R.rcv_nxt;
-            win.wnd = room > 0 ? static_cast<std::uint32_t>(room) : 0;
-        }
-    }
-    if (win.known && win.wnd == 0 && !s.rst() && !s.syn() && !s.fin() && s.payload_len == 1 && s.seq == win.rcv_nxt)
-        shape.window_probe = true;
-
-    const State rb = R.state;
-    RecvOutcome rcv{rb, false};
-    auto drop = [&rcv, rb]() { rcv = {rb, false}; };
-    auto accept = [&rcv](State next) { rcv = {next, true}; };
-
-    if (s.rst()) {
-        // RST: RFC 9293 3.10.7.1-4 and RFC 5961 3.2.
-        if (rb == State::Closed || rb == State::Listen) {
-            drop();
-        } else if (rb == State::SynSent) {
-            if (s.ack_flag() && R.syn_sent && s.ack > R.iss && s.ack <= R.snd_nxt) {
-                accept(State::Closed);
-                if (!S.syn_sent) refused = true;
-            } else if (s.ack_flag()) {
-                f.add(Finding::RstBadAck, s.ack.v, (R.iss + 1).v);
-                drop();
-            } else {
-                drop();  // 3.10.7.3: a RST without ACK in SYN-SENT is dropped
-            }
-        } else if (!rcv_known || s.seq == win.rcv_nxt) {
-            // Exact RCV.NXT (or nothing to compare with: nothing from the sender accepted before).
-            accept(State::Closed);
-            if (rb == State::TimeWait) f.add(Finding::RstInTimeWait);
-        } else if (win.known ? (win.rcv_nxt <= s.seq && s.seq < win.right_edge()) : s.seq > win.rcv_nxt) {
-            f.add(Finding::RstNotExact, s.seq.v, win.rcv_nxt.v);
-            drop();
-        } else {
-            f.add(Finding::RstOutOfWindow, s.seq.v, win.rcv_nxt.v);
-            drop();
-        }
-    } else if (late_syn) {
-        drop();
-    } else if (bare_syn) {
-        if (rb == State::TimeWait && !R.seq_known) {
-            accept(State::SynRcvd);  // new incarnation accepted by TIME-WAIT (RFC 1122 4.2.2.13, RFC 6191)
-        } else if (rb == State::SynRcvd && shape.same_iss) {
-            drop();  // the SYN again: already received
-        } else if (in(rb, kSynchronized)) {
-            f.add(Finding::SynInSynchronized, s.seq.v, 0);
-            drop();
-        } else if (rb == State::Closed) {
-            drop();  // no TCB: a real stack answers RST
-        } else {
-            accept(recv_next(kRecvSyn, rb));
-            if (rb == State::SynSent) f.add(Finding::SimultaneousOpen);
-        }
-    } else if (rb == State::Closed || rb == State::Listen) {
-        drop();
-    } else if (rb == State::SynSent) {
-        // 3.10.7.3: only a SYN-ACK acknowledging our SYN moves SYN-SENT on.
-        // With the SYN not captured, its ISS is unknown and the ACK cannot be checked.
-        const bool ack_ok = s.ack_flag() && (!R.syn_sent || (s.ack > R.iss && s.ack <= R.snd_nxt));
-        if (s.syn() && ack_ok) {
-            accept(State::Established);
-        } else if (s.syn()) {
-            f.add(Finding::SynAckBadAck, s.ack.v, (R.iss + 1).v);
-            drop();
-        } else if (ack_ok) {
-            // Our SYN is acknowledged by a non-SYN segment: the SYN-ACK was not captured.
-            f.add(Finding::UnseenSegment);
-            State st = State::Established;
-            if (s.fin()) st = recv_next(kRecvFin, st);
-            accept(st);
-        } else {
-            drop();
-        }
-    } else {
-        // Synchronized states and UNKNOWN, in the order of 3.10.7.4.
-        Seq seq = s.seq;
-        std::uint32_t len = seg_len;
-        bool syn_ok = true;
-        if (s.syn()) {
-            if (shape.same_iss && rb == State::SynRcvd) {
-                // Simultaneous open (3.5 figure 7, line 7): the SYN part is old, the ACK is new and
-                // moves SYN_RCVD on ("only the new parts are processed", 3.10.7.4). Elsewhere a
-                // repeated SYN-ACK is simply an old duplicate.
-                seq = seq + 1;
-                len -= 1;
-            } else if (shape.same_iss) {
-                // old duplicate: judged by the acceptability test below
-            } else {
-                syn_ok = false;
-                f.add(Finding::SynInSynchronized, s.seq.v, 0);
-            }
-        }
-        const bool ok = syn_ok && (!rcv_known || acceptable(seq, len, win));
-        if (!ok) {
-            const bool normal = shape.retrans || shape.keepalive || shape.window_probe || shape.wholly_old;
-            if (syn_ok && !normal) f.add(Finding::OutOfWindow, s.seq.v, win.right_edge().v);
-            drop();
-        } else if (!s.ack_flag()) {
-            drop();  // "if the ACK bit is off drop the segment" (3.10.7.4 fifth)
-        } else if (R.seq_known && s.ack > R.snd_nxt) {
-            f.add(Finding::AckUnsent, s.ack.v, R.snd_nxt.v);
-            drop();
-        } else {
-            State st = rb;
-            const bool covers = st == State::SynRcvd
-                                    ? (!R.syn_sent || s.ack >= R.iss + 1)
-                                    : (in(st, kFinSent) && R.fin_sent && s.ack >= R.fin_seq + 1);
-            if (covers) st = recv_next(kRecvAckOfControl, st);
-            if (s.fin()) st = recv_next(kRecvFin, st);
-            accept(st);
-        }
-    }
-
-    // ---- The sender -----------------------------------------------------------------------------
-    const SendEvent ev = s.rst() ? SendEvent::Rst
-                         : s.syn() ? (s.ack_flag() ? SendEvent::SynAck : SendEvent::Syn)
-                         : s.fin() ? SendEvent::Fin
-                                   : SendEvent::Ack;
-    State after = before;
-    if (late_syn) {
-        // nothing: see late_syn above
-    } else if (new_incarnation) {
-        after = State::SynSent;  // from CLOSED or TIME_WAIT: a new incarnation (RFC 6191, RFC 1122 4.2.2.13)
-    } else if (ev == SendEvent::Rst && !rcv.acceptable && !refused && rb != State::Closed && rb != State::Listen) {
-        // A RST the receiver must ignore (RFC 5961 3.2, 9293 3.10.7.3) is what a forged reset looks
-        // like; the observer keeps the sender's state.
-    } else if (ev == SendEvent::Fin && before == State::Unknown) {
-        after = R.fin_sent ? State::LastAck : State::FinWait1;  // mid-stream: the FIN is evidence
-    } else {
-        const SendCell& cell = send_cell(ev, before);
-        switch (cell.verdict) {
-        case SendVerdict::Ok: after = cell.next; break;
-        case SendVerdict::RetransOnly:
-            if (shape.control_repeat) after = cell.next;
-            else f.add(Finding::WrongState, ev == SendEvent::Fin ? 1 : 0, 0);
-            break;
-        case SendVerdict::Wrong:
-            // Data from an endpoint reset by its peer may have crossed the RST: not a violation.
-            if (!(before == State::Closed && S.reset_by_peer && ev == SendEvent::Ack)) f.add(Finding::WrongState, 0, 0);
-            break;
-        }
-    }
-    // The peer's SYN/FIN that crossed this segment arrives after it: the sender's state once it is
-    // processed is what the next segment starts from, while `after` reports the moment of sending.
-    State tracked_after = after;
-    if (crossed != Control::None) {
-        tracked_after = receive_control(after, crossed);
-        if (crossed == Control::Fin) f.add(Finding::SimultaneousClose);
-        if (crossed == Control::Syn && bare_syn) f.add(Finding::SimultaneousOpen);
-    }
-    if (refused) f.add(Finding::Refused);
-
-    // Data beyond the sender's own FIN (3.10.4: after CLOSE, no more SENDs).
-    if (s.payload_len > 0 && S.fin_sent && !s.rst() && s.seq + s.payload_len + (s.syn() ? 1 : 0) > S.fin_seq &&
-        !(s.fin() && shape.control_repeat))
-        f.add(Finding::DataAfterFin, (s.seq + s.payload_len).v, S.fin_seq.v);
-
-    // ---- Expected values -------------------------------------------------------------------------
-    tcpstate_result r{};
-    r.stream = s.stream;
-    r.detail_finding = 0xff;
-    if (shape.seq_known) {
-        r.flags |= TCPSTATE_R_HAS_SEQ_EXPECTED;
-        r.seq_expected = shape.snd_nxt.v;
-        if (s.seq == shape.snd_nxt) r.flags |= TCPSTATE_R_SEQ_OK;
-    }
-    if (s.ack_flag() && R.seq_known) {
-        r.flags |= TCPSTATE_R_HAS_ACK_EXPECTED;
-        const bool synack = s.syn();
-        r.ack_expected = synack && R.syn_sent ? (R.iss + 1).v : R.snd_nxt.v;
-        const bool ok = synack && R.syn_sent ? (s.ack >= R.iss + 1 && s.ack <= R.snd_nxt) : s.ack <= R.snd_nxt;
-        if (ok) r.flags |= TCPSTATE_R_ACK_OK;
-    }
-
-    // ---- Commit: the sender ------------------------------------------------------------------------
-    if (s.syn() && !s.rst()) {
-        std::uint8_t shift = Endpoint::kNoWscale;
-        if (s.wscale >= 0) {
-            shift = static_cast<std::uint8_t>(std::min<int>(s.wscale, kMaxWscale));
-            if (s.wscale > kMaxWscale) f.add(Finding::WscaleTooLarge, static_cast<std::uint32_t>(s.wscale), kMaxWscale);
-        }
-        if (!S.syn_sent) {
-            S.iss = s.seq;
-            S.syn_sent = true;
-            S.wscale = shift;
-        }
-        if (s.ack_flag() && !S.synack_sent) {
-            S.synack_sent = true;
-            S.synack_ack = s.ack;
-        }
-        // RFC 7323 2.2: scaling is in effect only if both SYNs carried the option.
-        const Endpoint &a = c.ep[0], &b = c.ep[1];
-        const bool a_without = a.syn_sent && a.wscale == Endpoint::kNoWscale;
-        const bool b_without = b.syn_sent && b.wscale == Endpoint::kNoWscale;
-        c.scaling_known = a_without || b_without || (a.syn_sent && b.syn_sent);
-        c.scaling_on = a.syn_sent && b.syn_sent && !a_without && !b_without;
-        // The window of the peer's bare SYN applies from our ISS+1 on.
-        if (R.syn_window_pending) {
-            R.right_edge = S.iss + 1 + R.syn_window;
-            R.window_known = true;
-            R.syn_window_pending = false;
-        }
-        if (!s.ack_flag()) {
-            S.syn_window = s.window;
-            S.syn_window_pending = true;
-        }
-    }
-    if (!s.rst()) {
-        const Seq end = s.seq + seg_len;
-        S.snd_nxt = S.seq_known ? seq_max(S.snd_nxt, end) : end;
-        S.seq_known = true;
-        if (s.fin() && !S.fin_sent) {
-            S.fin_seq = s.seq + s.payload_len + (s.syn() ? 1 : 0);
-            S.fin_sent = true;
-        }
-        if (s.ack_flag()) {
-            // The window is never scaled in a segment with SYN (RFC 7323 2.2).
-            const unsigned shift = c.scaling_on && !s.syn() ? S.wscale : 0;
-            const Seq edge = s.ack + (static_cast<std::uint32_t>(s.window) << shift);
-            if (c.scaling_known) {
-                S.right_edge = S.window_known ? seq_max(S.right_edge, edge) : edge;
-                S.window_known = true;
-            }
-        }
-    }
-    S.state = tracked_after;
-
-    // ---- Commit: the receiver ----------------------------------------------------------------------
-    if (rcv.acceptable && rcv.expected != rb) {
-        R.pending = ctl != Control::None ? ctl : Control::AckOfControl;
-        R.pending_before = rb;
-        R.pending_end = ctl == Control::Fin ? S.fin_seq + 1 : ctl == Control::None ? s.ack : S.iss + 1;
-    }
-    if (rcv.acceptable && s.rst()) R.reset_by_peer = true;
-    if (rcv.acceptable && !s.rst()) {
-        const Seq end = s.seq + seg_len;
-        R.rcv_nxt = R.rcv_known ? seq_max(R.rcv_nxt, end) : end;
-        R.rcv_known = true;
-    }
-    R.state = rcv.expected;
-
-    // ---- The step --------------------------------------------------------------------------------
-    bool repeat = false;
-    Step step;
-    const bool acks_peer_fin = s.ack_flag() && R.fin_sent && s.ack >= R.fin_seq + 1;
-    if (s.rst()) {
-        step = Step::Rst;
-    } else if (s.syn()) {
-        step = s.ack_flag() ? Step::SynAck : Step::Syn;
-    } else if (s.fin()) {
-        if (c.first_closer < 0 || c.first_closer == d) {
-            c.first_closer = static_cast<std::int8_t>(d);
-            step = Step::Fin1;
-        } else if (shape.control_repeat && S.fin_step != Step::None) {
-            step = S.fin_step;
-        } else if (!c.ack2_seen && acks_peer_fin) {
-            c.ack2_seen = true;
-            step = Step::FinAck23;
-        } else {
-            step = Step::Fin3;
-        }
-        S.fin_step = step;
-    } else {
-        step = Step::None;
-        if (acks_peer_fin) {
-            const bool peer_first = c.first_closer == 1 - d;
-            bool& seen = peer_first ? c.ack2_seen : c.ack4_seen;
-            const Step st = peer_first ? Step::Ack2 : Step::Ack4;
-            if (!seen) {
-                seen = true;
-                step = st;
-            } else if (s.payload_len == 0 && s.ack == R.fin_seq + 1 && R.fin_retransmitted) {
-                step = st;
-                repeat = true;
-            }
-        }
-        if (step == Step::None && d == 0 && s.ack_flag() && !c.midstream) {
-            const bool acks_syn = R.syn_sent && s.ack >= R.iss + 1;
-            if (!c.hs3_seen && (acks_syn || inferred_synack)) {
-                step = Step::HandshakeAck;
-            } else if (c.hs3_seen && s.payload_len == 0 && R.synack_retransmitted && R.syn_sent && s.ack == R.iss + 1) {
-                step = Step::HandshakeAck;
-                repeat = true;
-            }
-        }
-        if (step == Step::None) {
-            step = shape.keepalive       ? Step::KeepAlive
-                   : shape.window_probe  ? Step::WindowProbe
-                   : s.payload_len > 0   ? Step::Data
-                                         : Step::Ack;
-        }
-    }
-    // The handshake's third step can only be the client's first acknowledgment after the SYN-ACK.
-    if (d == 0 && s.ack_flag() && !s.syn() && !s.rst() && (R.syn_sent || inferred_synack)) c.hs3_seen = true;
-    if (crossed == Control::Syn || f.set.has(Finding::SimultaneousOpen)) c.hs3_seen = true;
-    S.fin_retransmitted = s.fin() && shape.control_repeat;
-    S.synack_retransmitted = s.syn() && s.ack_flag() && shape.control_repeat;
-
-    // ---- Zeek-style summary --------------------------------------------------------------------
-    SummarySegment sum;
-    sum.from_orig = d == 0;
-    sum.flags = s.flags;
-    sum.payload_len = s.payload_len;
-    // Zeek counts a 1-byte keep-alive as a retransmission ('T'); tcpstate's own flag does not.
-    sum.retransmission = shape.retrans || shape.control_repeat || (shape.keepalive && s.payload_len > 0);
-    sum.zero_window = s.window == 0 && !s.rst();
-    sum.content_gap = s.ack_flag() && R.seq_known && s.ack > R.snd_nxt;
-    sum.frame = s.frame;
-    sum.seq = s.seq.v;
-    c.summary.on_segment(sum);
-
-    // ---- WebSocket ----------------------------------------------------------------------------------
-    std::uint8_t ws_bits = 0;
-    std::uint16_t ws_close = 0;
-    if (s.payload_captured > 0 || s.fin() || s.rst() || c.ws) {
-        if (!c.ws && s.payload_captured > 0) c.ws = std::make_unique<ws::Session>();
-        if (c.ws) {
-            const bool from_client = d == 0;
-            ws::FeedResult wr;
-            if (s.payload_captured > 0 && !shape.retrans && !s.rst()) {
-                const PayloadChunk chunk = new_payload(S, s);
-                if (chunk.len > 0) wr = c.ws->feed(from_client, chunk.data, chunk.len, chunk.gap, s.frame);
-                else wr.active = c.ws->active();
-            } else {
-                wr.active = c.ws->active();
-            }
-            if (s.fin() || s.rst()) {
-                const ws::FeedResult cr = c.ws->on_tcp_close(from_client, s.rst(), s.frame);
-                wr.findings |= cr.findings;
-                wr.active = wr.active || cr.active;
-            }
-            ws_bits = static_cast<std::uint8_t>(static_cast<unsigned>(wr.upgrade) & TCPSTATE_WS_UPGRADE_MASK);
-            if (wr.active) ws_bits |= TCPSTATE_WS_ACTIVE;
-            if (wr.close_code >= 0) {
-                ws_bits |= TCPSTATE_WS_CLOSE;
-                ws_close = static_cast<std::uint16_t>(wr.close_code);
-            }
-            f.set |= wr.findings;
-        }
-    }
-
-    // ---- The result ---------------------------------------------------------------------------------
-    r.step = static_cast<std::uint8_t>(static_cast<unsigned>(step) | (static_cast<unsigned>(tracked_after) << 4));
-    r.sender_states = static_cast<std::uint8_t>(static_cast<unsigned>(before) | (static_cast<unsigned>(after) << 4));
-    r.receiver_states = static_cast<std::uint8_t>(static_cast<unsigned>(rb) | (static_cast<unsigned>(rcv.expected) << 4));
-    if (d == 1) r.flags |= TCPSTATE_R_SENDER_SERVER;
-    if (shape.retrans || shape.control_repeat || repeat || late_syn) r.flags |= TCPSTATE_R_RETRANSMISSION;
-    if (rcv.acceptable) r.flags |= TCPSTATE_R_ACCEPTABLE;
-    if (c.midstream) r.flags |= TCPSTATE_R_MIDSTREAM;
-    r.findings = f.set.raw();
-    if (f.detail.finding != Finding::Count_) {
-        r.detail_finding = static_cast<std::uint8_t>(f.detail.finding);
-        r.detail_seen = f.detail.seen;
-        r.detail_bound = f.detail.bound;
-    }
-    r.ws = static_cast<std::uint8_t>(ws_bits | TCPSTATE_VALID);
-    r.ws_close_code = ws_close;
-    return r;
+tcpstate_result Engine::analyse(Connection& c, const SegmentView& s) {
+    FindingSet notes;
+    bool new_incarnation = false;
+    const int d = locate(c, s, notes, new_incarnation);
+    return SegmentAnalysis(c, s, d, notes, new_incarnation).run();
 }
 
 }  // namespace tcpstate

@@ -130,6 +130,7 @@ public:
 
 private:
     tcpstate_result analyse(Connection& c, const SegmentView& s);
+    int locate(Connection& c, const SegmentView& s, FindingSet& notes, bool& new_incarnation);
     void start(Connection& c, const SegmentView& s);
     void store(std::uint32_t frame, std::uint32_t layer, const tcpstate_result& r);
 
