@@ -277,7 +277,7 @@ draw_result(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const tcpstate_
 {
     const char *step = tcpstate_step_name(tcpstate_result_step(r));
     proto_item *top = proto_tree_add_item(tree, proto_tcpstate, tvb, 0, 0, ENC_NA);
-    proto_item_append_text(top, ": %s, %s -> %s", step,
+    proto_item_append_text(top, ": %s | C: %s | S: %s", step,
                            tcpstate_state_name(tcpstate_result_client_state(r)),
                            tcpstate_state_name(tcpstate_result_server_state(r)));
     proto_tree *t = proto_item_add_subtree(top, ett_tcpstate);
