@@ -14,6 +14,11 @@
 #define TCPSTATE_WS_AT_LEAST(maj, min) \
     (WIRESHARK_VERSION_MAJOR > (maj) || (WIRESHARK_VERSION_MAJOR == (maj) && WIRESHARK_VERSION_MINOR >= (min)))
 
+/* Built and tested against 4.0, 4.4 and 4.6 by scripts/test-matrix (docs/releases.md). */
+#if !TCPSTATE_WS_AT_LEAST(4, 0)
+#error "tcpstate needs Wireshark 4.0 or later"
+#endif
+
 /* field_info's value: embedded in 4.0, a pointer from 4.2 on. */
 #if TCPSTATE_WS_AT_LEAST(4, 2)
 #define TCPSTATE_FI_VALUE(fi) ((fi)->value)
