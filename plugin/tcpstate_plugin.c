@@ -441,7 +441,7 @@ tcpstate_register_protoinfo(void)
 {
     static hf_register_info hf[] = {
         { &hf_stream, { "Stream", "tcpstate.stream", FT_UINT32, BASE_DEC, NULL, 0x0,
-            "Connection index (Wireshark's tcp.stream)", HFILL } },
+            "Connection index: Wireshark's tcp.stream, except that a SYN-ACK which Wireshark 4.4+ puts on a new stream after a RST keeps the index of the SYN it answers", HFILL } },
         { &hf_role, { "Sender role", "tcpstate.sender.role", FT_STRING, BASE_NONE, NULL, 0x0,
             "client or server: the client sent the first SYN without ACK (mid-stream: the first sender)", HFILL } },
         { &hf_phase, { "Phase", "tcpstate.phase", FT_STRING, BASE_NONE, NULL, 0x0,

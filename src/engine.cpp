@@ -197,7 +197,29 @@ bool Engine::process(const tcpstate_segment& seg, std::uint32_t layer, tcpstate_
     if (seg.stream >= conns_.size())
         conns_.resize(std::max<std::size_t>(std::size_t{seg.stream} + 1, conns_.size() * 3 / 2 + 16));
 
-    const SegmentView s{seg.stream,
+    // The connection must not depend on how a Wireshark release numbers tcp.stream: after a RST,
+    // 4.4 and later open a new tcp.stream for the SYN-ACK, 4.0 does not (docs/releases.md). A
+    // SYN-ACK that opens a tcp.stream but answers the SYN of a connection still in SYN-SENT on
+    // the same 4-tuple continues that connection, under its stream number.
+    std::uint32_t stream = seg.stream;
+    if (const auto a = alias_.empty() ? alias_.end() : alias_.find(stream); a != alias_.end()) {
+        stream = a->second;
+    } else if (!conns_[stream].started &&
+               (seg.flags & (TCPSTATE_SYN | TCPSTATE_ACK | TCPSTATE_RST)) == (TCPSTATE_SYN | TCPSTATE_ACK)) {
+        const std::uint64_t src = endpoint_id(seg.src_addr, seg.addr_len, seg.src_port);
+        const std::uint64_t dst = endpoint_id(seg.dst_addr, seg.addr_len, seg.dst_port);
+        const auto prev = by_tuple_.find(tuple_key(src, dst));
+        if (prev != by_tuple_.end() && prev->second != stream && prev->second < conns_.size()) {
+            const Endpoint& client = conns_[prev->second].ep[0];
+            if (conns_[prev->second].started && client.id == dst && client.state == State::SynSent &&
+                client.syn_sent && Seq(seg.ack) == client.iss + 1) {
+                alias_[stream] = prev->second;
+                stream = prev->second;
+            }
+        }
+    }
+
+    const SegmentView s{stream,
                         seg.frame,
                         endpoint_id(seg.src_addr, seg.addr_len, seg.src_port),
                         endpoint_id(seg.dst_addr, seg.addr_len, seg.dst_port),
@@ -209,7 +231,7 @@ bool Engine::process(const tcpstate_segment& seg, std::uint32_t layer, tcpstate_
                         seg.payload_len,
                         seg.payload,
                         std::min(seg.payload_captured, seg.payload_len)};
-    out = analyse(conns_[seg.stream], s);
+    out = analyse(conns_[stream], s);
     store(seg.frame, layer, out);
     return true;
 }

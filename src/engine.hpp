@@ -136,6 +136,7 @@ private:
 
     std::vector<Connection> conns_;
     std::unordered_map<std::uint64_t, std::uint32_t> by_tuple_;  // 4-tuple -> latest stream
+    std::unordered_map<std::uint32_t, std::uint32_t> alias_;     // tcp.stream -> stream it continues
     std::vector<tcpstate_result> frames_;                        // index: frame number, layer 0
     std::unordered_map<std::uint64_t, tcpstate_result> extra_layers_;
 };

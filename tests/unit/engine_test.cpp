@@ -1247,6 +1247,29 @@ TEST_F(EngineListen, TwoLayersOfOneFrameAreStoredApart) {
     EXPECT_EQ(findings(inner), "midstream");
 }
 
+// Wireshark 4.4 and later open a new tcp.stream for a SYN-ACK that follows a RST; 4.0 does not.
+// The SYN-ACK answers the SYN of the connection still in SYN-SENT on the same 4-tuple
+// (RFC 9293 3.10.7.3: the bad RST was ignored), so it continues that connection, under its stream.
+TEST_F(EngineListen, SynAckOnANewWiresharkStreamContinuesTheSynSentConnection) {
+    const tcpstate_result syn = cap.process(Capture::wire(Role::Client, {.flags = TCPSTATE_SYN, .seq = J}, 1, 0));
+    EXPECT_EQ(syn.stream, 0u);
+    cap.process(Capture::wire(Role::Server, {.flags = TCPSTATE_RST | TCPSTATE_ACK, .seq = 0, .ack = 1234}, 2, 0));
+    const tcpstate_result synack =
+        cap.process(Capture::wire(Role::Server, {.flags = TCPSTATE_SYN | TCPSTATE_ACK, .seq = K, .ack = J + 1}, 3, 1));
+    EXPECT_EQ(synack.stream, 0u);
+    EXPECT_EQ(tcpstate_result_step(&synack), unsigned{TCPSTATE_STEP_SYN_ACK});
+    EXPECT_EQ(receiver(synack), "SYN_SENT -> ESTABLISHED");
+    EXPECT_EQ(findings(synack), "");
+    const tcpstate_result ack = cap.process(Capture::wire(Role::Client, {.flags = TCPSTATE_ACK, .seq = J + 1, .ack = K + 1}, 4, 1));
+    EXPECT_EQ(ack.stream, 0u);
+    EXPECT_EQ(tcpstate_result_step(&ack), unsigned{TCPSTATE_STEP_HANDSHAKE_ACK});
+    EXPECT_EQ(receiver(ack), "SYN_RCVD -> ESTABLISHED");
+    // A SYN-ACK that answers no pending SYN stays on its own stream.
+    const tcpstate_result other =
+        cap.process(Capture::wire(Role::Server, {.flags = TCPSTATE_SYN | TCPSTATE_ACK, .seq = K, .ack = 77}, 5, 2));
+    EXPECT_EQ(other.stream, 2u);
+}
+
 TEST_F(EngineListen, HostileInput_HugeStreamIdIsSkipped) {
     tcpstate_result r{};
     tcpstate_segment w = Capture::wire(Role::Client, {.flags = TCPSTATE_SYN, .seq = J}, 1, 0xFFFFFFFFu);
