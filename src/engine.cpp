@@ -10,6 +10,7 @@
 #include "engine.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 #include "ws.hpp"
 
@@ -20,15 +21,22 @@ Connection::~Connection() = default;
 Connection::Connection(Connection&&) noexcept = default;
 Connection& Connection::operator=(Connection&&) noexcept = default;
 
+// Only needs to tell the two ends of one connection apart: two word loads and two multiplies
+// (injective for IPv4: address and port fit one word and the multiplier is odd).
 std::uint64_t endpoint_id(const std::uint8_t* addr, std::size_t len, std::uint16_t port) {
-    // FNV-1a over the address bytes and the port: only needs to tell the two ends of one
-    // connection apart.
-    std::uint64_t h = 1469598103934665603ull;
-    auto mix = [&h](std::uint8_t b) { h = (h ^ b) * 1099511628211ull; };
-    for (std::size_t i = 0; addr && i < len; ++i) mix(addr[i]);
-    mix(static_cast<std::uint8_t>(len));
-    mix(static_cast<std::uint8_t>(port >> 8));
-    mix(static_cast<std::uint8_t>(port & 0xff));
+    std::uint64_t a = 0, b = 0;
+    if (addr && len == 4) {
+        std::uint32_t v;
+        std::memcpy(&v, addr, 4);
+        a = v;
+    } else if (addr && len == 16) {
+        std::memcpy(&a, addr, 8);
+        std::memcpy(&b, addr + 8, 8);
+    } else {
+        for (std::size_t i = 0; addr && i < len; ++i) a = (a ^ addr[i]) * 1099511628211ull;
+    }
+    std::uint64_t h = (a ^ (std::uint64_t{port} << 32) ^ (static_cast<std::uint64_t>(len) << 48)) * 0x9e3779b97f4a7c15ull;
+    h ^= (b ^ (h >> 29)) * 0xbf58476d1ce4e5b9ull;
     return h == 0 ? 1 : h;
 }
 
@@ -156,11 +164,12 @@ const Connection* Engine::connection(std::uint32_t stream) const {
 }
 
 std::size_t Engine::memory() const {
-    std::size_t n = conns_.capacity() * sizeof(Connection) + frames_.capacity() * sizeof(tcpstate_result);
+    std::size_t n = conns_.memory() + frames_.memory();
     n += by_tuple_.size() * (sizeof(std::uint64_t) * 2 + 2 * sizeof(void*)) + by_tuple_.bucket_count() * sizeof(void*);
     n += extra_layers_.size() * (sizeof(tcpstate_result) + 3 * sizeof(void*));
-    for (const auto& c : conns_)
+    conns_.for_each([&n](const Connection& c) {
         if (c.ws) n += sizeof(ws::Session);
+    });
     return n;
 }
 
@@ -169,7 +178,7 @@ void Engine::store(std::uint32_t frame, std::uint32_t layer, const tcpstate_resu
     // (only a hostile caller does that) goes to the side table instead of a huge allocation.
     const std::size_t need = std::size_t{frame} + 1;
     if (layer == 0 && need <= frames_.size() + kMaxJump) {
-        if (need > frames_.size()) frames_.resize(std::max(need, frames_.size() * 3 / 2 + 16));
+        frames_.grow_to(need);
         frames_[frame] = r;
     } else {
         extra_layers_[(static_cast<std::uint64_t>(frame) << 8) | (layer & 0xff)] = r;
@@ -195,7 +204,7 @@ bool Engine::process(const tcpstate_segment& seg, std::uint32_t layer, tcpstate_
     // Stream ids come in order (Wireshark numbers them); one far ahead is refused, not allocated for.
     if (seg.stream >= kMaxStreams || std::size_t{seg.stream} >= conns_.size() + kMaxJump || layer > 0xff) return false;
     if (seg.stream >= conns_.size())
-        conns_.resize(std::max<std::size_t>(std::size_t{seg.stream} + 1, conns_.size() * 3 / 2 + 16));
+        conns_.grow_to(std::size_t{seg.stream} + 1);
 
     // The connection must not depend on how a Wireshark release numbers tcp.stream: after a RST,
     // 4.4 and later open a new tcp.stream for the SYN-ACK, 4.0 does not (docs/releases.md). A

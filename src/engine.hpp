@@ -114,6 +114,31 @@ struct SegmentView {
 
 std::uint64_t endpoint_id(const std::uint8_t* addr, std::size_t len, std::uint16_t port);
 
+// A dense table indexed from 0 that grows by fixed-size pages: no reallocation, no copy, no
+// capacity slack beyond the last page, and growing never needs the old and new table at once
+// (docs/performance.md, C1/C2).
+template <typename T, unsigned kShift>
+class PagedTable {
+public:
+    static constexpr std::size_t kPage = std::size_t{1} << kShift;
+    std::size_t size() const { return size_; }
+    T& operator[](std::size_t i) { return pages_[i >> kShift][i & (kPage - 1)]; }
+    const T& operator[](std::size_t i) const { return pages_[i >> kShift][i & (kPage - 1)]; }
+    void grow_to(std::size_t n) {  // makes [0, n) addressable, value-initialised
+        while (pages_.size() * kPage < n) pages_.push_back(std::make_unique<T[]>(kPage));
+        if (n > size_) size_ = n;
+    }
+    std::size_t memory() const { return pages_.size() * kPage * sizeof(T) + pages_.capacity() * sizeof(void*); }
+    template <typename F>
+    void for_each(F f) const {
+        for (std::size_t i = 0; i < size_; ++i) f((*this)[i]);
+    }
+
+private:
+    std::vector<std::unique_ptr<T[]>> pages_;
+    std::size_t size_ = 0;
+};
+
 class Engine {
 public:
     Engine();
@@ -134,10 +159,10 @@ private:
     void start(Connection& c, const SegmentView& s);
     void store(std::uint32_t frame, std::uint32_t layer, const tcpstate_result& r);
 
-    std::vector<Connection> conns_;
+    PagedTable<Connection, 8> conns_;
     std::unordered_map<std::uint64_t, std::uint32_t> by_tuple_;  // 4-tuple -> latest stream
     std::unordered_map<std::uint32_t, std::uint32_t> alias_;     // tcp.stream -> stream it continues
-    std::vector<tcpstate_result> frames_;                        // index: frame number, layer 0
+    PagedTable<tcpstate_result, 10> frames_;                      // index: frame number, layer 0
     std::unordered_map<std::uint64_t, tcpstate_result> extra_layers_;
 };
 
