@@ -69,18 +69,15 @@ static int tcpstate_tap = -1;
 static tcpstate_pref_bool pref_info_summary = TRUE;
 
 /* ---- Field extraction ------------------------------------------------------------------------
- * The TCP fields we read, resolved by name in handoff and asked for as wanted fields. */
-enum wanted_field {
-    W_STREAM, W_SRCPORT, W_DSTPORT, W_SEQ, W_ACK, W_FLAGS, W_WINDOW, W_LEN, W_HDR_LEN, W_WSCALE, W_COUNT
-};
-static const char *const wanted_names[W_COUNT] = {
-    "tcp.stream", "tcp.srcport", "tcp.dstport", "tcp.seq_raw", "tcp.ack_raw", "tcp.flags",
-    "tcp.window_size_value", "tcp.len", "tcp.hdr_len", "tcp.options.wscale.shift",
-};
+ * Few wanted fields: Wireshark primes every wanted field on every frame, even with tcpstate
+ * disabled (docs/performance.md, P2). tcp.stream and tcp.srcport locate each TCP layer's header in
+ * its data source; tcp.seq_raw marks a real TCP layer (an ICMP error quoting a TCP header gets no
+ * tcp.seq_raw); tcp.len needs the IP layer. Everything else is read from the header bytes. */
+enum wanted_field { W_STREAM, W_SRCPORT, W_SEQ, W_LEN, W_COUNT };
+static const char *const wanted_names[W_COUNT] = { "tcp.stream", "tcp.srcport", "tcp.seq_raw", "tcp.len" };
 static int wanted_ids[W_COUNT];
 
-/* The finfo of field `w` that belongs to the TCP header starting at `hdr_start` in `ds`:
- * same data source, start inside [hdr_start, hdr_end). NULL if the layer has none. */
+/* The finfo of a wanted field that belongs to the TCP header at [hdr_start, hdr_end) of `ds`. */
 static field_info *
 field_in_header(GPtrArray *arr, tvbuff_t *ds, gint hdr_start, gint hdr_end)
 {
@@ -114,6 +111,37 @@ srcport_of(GPtrArray *ports, field_info *st)
     return best;
 }
 
+static guint32
+be32(const guint8 *p)
+{
+    return ((guint32)p[0] << 24) | ((guint32)p[1] << 16) | ((guint32)p[2] << 8) | p[3];
+}
+
+/* The window-scale option's shift (RFC 7323 2.2), -1 when absent or the options are malformed. */
+static gint16
+wscale_option(const guint8 *opt, guint len)
+{
+    guint i = 0;
+    while (i < len) {
+        guint8 kind = opt[i];
+        if (kind == 0)
+            break;
+        if (kind == 1) {
+            i++;
+            continue;
+        }
+        if (i + 1 >= len)
+            break;
+        guint8 olen = opt[i + 1];
+        if (olen < 2 || i + olen > len)
+            break;
+        if (kind == 3 && olen == 3)
+            return opt[i + 2];
+        i += olen;
+    }
+    return -1;
+}
+
 static void
 analyse_frame(packet_info *pinfo, proto_tree *tree)
 {
@@ -121,7 +149,7 @@ analyse_frame(packet_info *pinfo, proto_tree *tree)
     for (int w = 0; w < W_COUNT; w++)
         arr[w] = wanted_ids[w] > 0 ? proto_get_finfo_ptr_array(tree, wanted_ids[w]) : NULL;
     if (!arr[W_STREAM] || arr[W_STREAM]->len == 0)
-        return; /* no TCP, or only a TCP header quoted by ICMP (it has no tcp.stream) */
+        return; /* no TCP */
 
     const address *src = &pinfo->net_src, *dst = &pinfo->net_dst;
     if (src->type != AT_IPv4 && src->type != AT_IPv6) {
@@ -136,22 +164,14 @@ analyse_frame(packet_info *pinfo, proto_tree *tree)
             continue;
         tvbuff_t *ds = sport->ds_tvb;
         gint hdr_start = sport->start;
-        field_info *hl = field_in_header(arr[W_HDR_LEN], ds, hdr_start, hdr_start + 60);
-        gint hdr_len = (gint)uint_of(hl, 20);
-        gint hdr_end = hdr_start + (hdr_len < 20 ? 20 : hdr_len);
-        field_info *dport = field_in_header(arr[W_DSTPORT], ds, hdr_start, hdr_end);
-        field_info *seq = field_in_header(arr[W_SEQ], ds, hdr_start, hdr_end);
-        field_info *flags = field_in_header(arr[W_FLAGS], ds, hdr_start, hdr_end);
-        if (!dport || !seq || !flags)
-            continue; /* header cut short: nothing reliable to analyse */
-        field_info *ack = field_in_header(arr[W_ACK], ds, hdr_start, hdr_end);
-        field_info *win = field_in_header(arr[W_WINDOW], ds, hdr_start, hdr_end);
-        field_info *ws = field_in_header(arr[W_WSCALE], ds, hdr_start, hdr_end);
-        /* tcp.len is generated; it sits in the header range too, but take the layer's by order
-         * when the position does not tell. */
-        field_info *len = field_in_header(arr[W_LEN], ds, hdr_start, hdr_end);
-        if (!len && arr[W_LEN] && arr[W_LEN]->len == arr[W_STREAM]->len)
-            len = (field_info *)g_ptr_array_index(arr[W_LEN], layer);
+        /* Bounded by what was captured, so no accessor below can throw. */
+        gint avail = tvb_captured_length_remaining(ds, hdr_start);
+        if (avail < 20 || !field_in_header(arr[W_SEQ], ds, hdr_start, hdr_start + 20))
+            continue; /* header cut short, or a header quoted by ICMP: nothing reliable */
+        const guint8 *h = tvb_get_ptr(ds, hdr_start, 20);
+        gint hdr_len = (h[12] >> 4) * 4;
+        if (hdr_len < 20)
+            continue; /* invalid data offset */
 
         tcpstate_segment seg;
         memset(&seg, 0, sizeof seg);
@@ -162,22 +182,26 @@ analyse_frame(packet_info *pinfo, proto_tree *tree)
             seg.dst_addr = (const guint8 *)dst->data;
             seg.addr_len = (guint8)src->len;
         }
-        seg.src_port = (guint16)uint_of(sport, 0);
-        seg.dst_port = (guint16)uint_of(dport, 0);
-        seg.seq = uint_of(seq, 0);
-        seg.ack = uint_of(ack, 0);
-        seg.flags = (guint16)uint_of(flags, 0);
-        seg.window = (guint16)uint_of(win, 0);
-        seg.wscale = ws ? (gint16)uint_of(ws, 0) : -1;
+        seg.src_port = (guint16)((h[0] << 8) | h[1]);
+        seg.dst_port = (guint16)((h[2] << 8) | h[3]);
+        seg.seq = be32(h + 4);
+        seg.ack = be32(h + 8);
+        seg.flags = (guint16)(h[13] | ((h[12] & 0x01) << 8));
+        seg.window = (guint16)((h[14] << 8) | h[15]);
+        seg.wscale = -1;
+        if (hdr_len > 20 && avail >= hdr_len)
+            seg.wscale = wscale_option(tvb_get_ptr(ds, hdr_start + 20, hdr_len - 20), (guint)(hdr_len - 20));
+        /* tcp.len is generated from the IP length; take the layer's by position, else by order. */
+        field_info *len = field_in_header(arr[W_LEN], ds, hdr_start, hdr_start + hdr_len);
+        if (!len && arr[W_LEN] && arr[W_LEN]->len == arr[W_STREAM]->len)
+            len = (field_info *)g_ptr_array_index(arr[W_LEN], layer);
         seg.payload_len = uint_of(len, 0);
 
-        /* Payload bytes straight from the data source, bounded by what was captured: never
-         * beyond the buffer, so no exception. */
-        gint off = hdr_start + hdr_len;
-        gint avail = tvb_captured_length_remaining(ds, off);
-        if (avail > 0 && seg.payload_len > 0) {
-            guint32 n = (guint32)avail < seg.payload_len ? (guint32)avail : seg.payload_len;
-            seg.payload = tvb_get_ptr(ds, off, (gint)n);
+        if (avail > hdr_len && seg.payload_len > 0) {
+            guint32 n = (guint32)(avail - hdr_len);
+            if (n > seg.payload_len)
+                n = seg.payload_len;
+            seg.payload = tvb_get_ptr(ds, hdr_start + hdr_len, (gint)n);
             seg.payload_captured = n;
         }
         tcpstate_result ignored;
