@@ -220,7 +220,7 @@ bool Engine::process(const tcpstate_segment& seg, std::uint32_t layer, tcpstate_
         const auto prev = by_tuple_.find(tuple_key(src, dst));
         if (prev != by_tuple_.end() && prev->second != stream && prev->second < conns_.size()) {
             const Endpoint& client = conns_[prev->second].ep[0];
-            if (conns_[prev->second].started && client.id == dst && client.state == State::SynSent &&
+            if (conns_[prev->second].started && conns_[prev->second].client_id == dst && client.state == State::SynSent &&
                 client.syn_sent && Seq(seg.ack) == client.iss + 1) {
                 alias_[stream] = prev->second;
                 stream = prev->second;
@@ -250,19 +250,16 @@ void Engine::start(Connection& c, const SegmentView& s) {
     c.started = true;
     c.tuple = tuple_key(s.src, s.dst);
     if (s.syn() && !s.ack_flag()) {
-        c.ep[0].id = s.src;
+        c.client_id = s.src;
         c.ep[0].state = State::Closed;
-        c.ep[1].id = s.dst;
         c.ep[1].state = State::Listen;
     } else if (s.syn() && s.ack_flag() && !s.rst()) {
         // A SYN-ACK first: the SYN was sent but not captured.
-        c.ep[0].id = s.dst;
+        c.client_id = s.dst;
         c.ep[0].state = State::SynSent;
-        c.ep[1].id = s.src;
         c.ep[1].state = State::SynRcvd;
     } else {
-        c.ep[0].id = s.src;
-        c.ep[1].id = s.dst;
+        c.client_id = s.src;
         c.ep[0].state = c.ep[1].state = State::Unknown;
         c.midstream = true;
     }
@@ -685,10 +682,9 @@ private:
         const auto& s = s_;
         if (acks_peer_fin) {
             const bool peer_first = c_.first_closer == 1 - d_;
-            bool& seen = peer_first ? c_.ack2_seen : c_.ack4_seen;
             const Step st = peer_first ? Step::Ack2 : Step::Ack4;
-            if (!seen) {
-                seen = true;
+            if (!(peer_first ? c_.ack2_seen : c_.ack4_seen)) {
+                (peer_first ? c_.ack2_seen = true : c_.ack4_seen = true);
                 return st;
             }
             if (s.payload_len == 0 && s.ack == R.fin_seq + 1 && R.fin_retransmitted) {
@@ -815,7 +811,7 @@ int Engine::locate(Connection& c, const SegmentView& s, FindingSet& f, bool& new
         if (bare_syn && prev != by_tuple_.end() && prev->second != s.stream && prev->second < conns_.size()) {
             const Connection& p = conns_[prev->second];
             if (p.started && ended(p.ep[0].state) && ended(p.ep[1].state)) {
-                const bool same = p.ep[0].id == s.src;
+                const bool same = p.client_id == s.src;
                 c.ep[0].state = p.ep[same ? 0 : 1].state;
                 const State srv = p.ep[same ? 1 : 0].state;
                 c.ep[1].state = srv == State::TimeWait ? State::TimeWait : State::Listen;
@@ -826,7 +822,7 @@ int Engine::locate(Connection& c, const SegmentView& s, FindingSet& f, bool& new
         by_tuple_[c.tuple] = s.stream;
     }
 
-    const int d = s.src == c.ep[0].id ? 0 : 1;
+    const int d = s.src == c.client_id ? 0 : 1;
     // A new incarnation on the same stream: a bare SYN with a new ISS after both ends finished.
     if (bare_syn && ended(c.ep[d].state) && (ended(c.ep[1 - d].state) || c.ep[1 - d].state == State::Listen) &&
         !(c.ep[d].syn_sent && s.seq == c.ep[d].iss) && c.ep[d].seq_known) {
@@ -835,9 +831,8 @@ int Engine::locate(Connection& c, const SegmentView& s, FindingSet& f, bool& new
         c = Connection{};
         c.started = true;
         c.tuple = tuple;
-        c.ep[0].id = s.src;
+        c.client_id = s.src;
         c.ep[0].state = snd;
-        c.ep[1].id = s.dst;
         c.ep[1].state = rcv == State::TimeWait ? State::TimeWait : State::Listen;
         f.add(Finding::PortReuse);
         new_incarnation = true;

@@ -40,7 +40,6 @@ enum class Step : std::uint8_t {
 enum class Control : std::uint8_t { None, Syn, SynAck, Fin, AckOfControl };
 
 struct Endpoint {
-    std::uint64_t id = 0;     // hash of (address, port)
     Seq iss;                  // initial send sequence number (valid when syn_sent)
     Seq snd_nxt;              // highest SEQ + SEG.LEN sent (valid when seq_known)
     Seq fin_seq;              // sequence number of our FIN (valid when fin_sent)
@@ -53,37 +52,37 @@ struct Endpoint {
     State pending_before = State::Unknown;  // our state before that receipt
     Control pending = Control::None;
     std::uint8_t wscale = kNoWscale;  // shift requested in our SYN (clamped to 14)
-    bool seq_known = false;
-    bool rcv_known = false;
-    bool synack_sent = false;
-    bool syn_sent = false;
-    bool fin_sent = false;
-    bool window_known = false;
-    bool syn_window_pending = false;
-    bool reset_by_peer = false;
-    bool fin_retransmitted = false;     // our last segment retransmitted the FIN
-    bool synack_retransmitted = false;  // our last segment retransmitted the SYN-ACK
+    // Flags as bit-fields: per-connection memory is a target (docs/performance.md).
+    bool seq_known : 1 = false;
+    bool rcv_known : 1 = false;
+    bool synack_sent : 1 = false;
+    bool syn_sent : 1 = false;
+    bool fin_sent : 1 = false;
+    bool window_known : 1 = false;
+    bool syn_window_pending : 1 = false;
+    bool reset_by_peer : 1 = false;
+    bool fin_retransmitted : 1 = false;     // our last segment retransmitted the FIN
+    bool synack_retransmitted : 1 = false;  // our last segment retransmitted the SYN-ACK
+    bool ws_started : 1 = false;
+    bool ws_hole : 1 = false;               // bytes before ws_next were not captured (snaplen)
     Step fin_step = Step::None;
     Seq ws_next;               // next payload byte the WebSocket tracker expects from us
-    bool ws_started = false;
-    bool ws_hole = false;      // bytes before ws_next were not captured (snaplen)
 
     static constexpr std::uint8_t kNoWscale = 0xff;
 };
 
 struct Connection {
     Endpoint ep[2];  // [0] client, [1] server
+    std::uint64_t client_id = 0;  // endpoint_id() of the client: tells the two ends apart
     std::uint64_t tuple = 0;
     std::int8_t first_closer = -1;  // endpoint index of the first FIN
-    bool started = false;
-    bool midstream = false;
-    bool scaling_known = false;  // whether window scaling is in effect is known
-    bool scaling_on = false;
-    bool syn_seen = false;       // client SYN seen (with or without wscale)
-    bool client_syn_wscale = false;
-    bool hs3_seen = false;
-    bool ack2_seen = false;
-    bool ack4_seen = false;
+    bool started : 1 = false;
+    bool midstream : 1 = false;
+    bool scaling_known : 1 = false;  // whether window scaling is in effect is known
+    bool scaling_on : 1 = false;
+    bool hs3_seen : 1 = false;
+    bool ack2_seen : 1 = false;
+    bool ack4_seen : 1 = false;
     ConnSummary summary;  // Zeek-style conn_state and history, so far
     std::unique_ptr<ws::Session> ws;
 
