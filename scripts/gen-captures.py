@@ -488,11 +488,13 @@ def seq_wrap():
     return f
 
 
-def main():
+def main(captures=None):
+    """Write every capture of `captures` (default: this script's) to argv[1] or test-captures/.
+    scripts/gen-rst-states.py calls it with its own registry."""
     here = os.path.dirname(os.path.abspath(__file__))
     outdir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, "..", "test-captures")
     os.makedirs(outdir, exist_ok=True)
-    for name, fn in sorted(CAPTURES.items()):
+    for name, fn in sorted((CAPTURES if captures is None else captures).items()):
         f = fn()
         path = os.path.join(outdir, name + ".pcap")
         wrpcap(path, f.pkts, linktype=1)

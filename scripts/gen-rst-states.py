@@ -21,9 +21,6 @@ Usage: scripts/gen-rst-states.py [OUTDIR]   (default: test-captures/ of the repo
 
 import importlib.util
 import os
-import sys
-
-from scapy.all import wrpcap  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -103,13 +100,7 @@ def rst_close_wait():
 
 
 def main():
-    outdir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "..", "test-captures")
-    os.makedirs(outdir, exist_ok=True)
-    for name, fn in sorted(CAPTURES.items()):
-        f = fn()
-        path = os.path.join(outdir, name + ".pcap")
-        wrpcap(path, f.pkts, linktype=1)
-        print("%-40s %2d packets" % (path, len(f.pkts)))
+    _gen.main(CAPTURES)
 
 
 if __name__ == "__main__":
