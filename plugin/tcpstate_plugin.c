@@ -67,6 +67,7 @@ static int tcpstate_tap = -1;
 
 /* Preferences (tcpstate.<name>, settable with -o tcpstate.<name>:<value>) */
 static tcpstate_pref_bool pref_info_summary = TRUE;
+static tcpstate_pref_bool pref_details = TRUE;
 
 /* ---- Field extraction ------------------------------------------------------------------------
  * Few wanted fields: Wireshark primes every wanted field on every frame, even with tcpstate
@@ -211,6 +212,16 @@ analyse_frame(packet_info *pinfo, proto_tree *tree)
 
 /* ---- Drawing ---------------------------------------------------------------------------------- */
 
+/* Appends `text` to buf[*len], truncating at the buffer's end (always NUL-terminated). */
+static void
+put(char *buf, size_t size, size_t *len, const char *text)
+{
+    while (*text && *len + 1 < size)
+        buf[(*len)++] = *text++;
+    buf[*len] = '\0';
+}
+
+
 static proto_item *
 add_generated(proto_item *ti)
 {
@@ -296,17 +307,10 @@ draw_findings(proto_tree *tree, proto_item *top, tvbuff_t *tvb, packet_info *pin
     }
 }
 
+/* The full per-segment record (tcpstate.details on, the default). */
 static void
-draw_result(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const tcpstate_result *r)
+draw_details(proto_tree *t, tvbuff_t *tvb, packet_info *pinfo, const tcpstate_result *r, const char *step)
 {
-    const char *step = tcpstate_step_name(tcpstate_result_step(r));
-    proto_item *top = proto_tree_add_item(tree, proto_tcpstate, tvb, 0, 0, ENC_NA);
-    proto_item_append_text(top, ": %s | C: %s | S: %s", step,
-                           tcpstate_state_name(tcpstate_result_client_state(r)),
-                           tcpstate_state_name(tcpstate_result_server_state(r)));
-    proto_tree *t = proto_item_add_subtree(top, ett_tcpstate);
-
-    add_generated(proto_tree_add_uint(t, hf_stream, tvb, 0, 0, r->stream));
     add_generated(proto_tree_add_string(t, hf_role, tvb, 0, 0,
                                         (r->flags & TCPSTATE_R_SENDER_SERVER) ? "server" : "client"));
     add_generated(proto_tree_add_string(t, hf_phase, tvb, 0, 0, tcpstate_step_phase(tcpstate_result_step(r))));
@@ -340,38 +344,88 @@ draw_result(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const tcpstate_
     add_generated(proto_tree_add_boolean(t, hf_retransmission, tvb, 0, 0, (r->flags & TCPSTATE_R_RETRANSMISSION) != 0));
     add_generated(proto_tree_add_boolean(t, hf_midstream, tvb, 0, 0, (r->flags & TCPSTATE_R_MIDSTREAM) != 0));
     draw_conn(t, tvb, pinfo, r);
+}
+
+/* The short record (tcpstate.details off): what the tcpstate profile shows as columns. Each tree
+ * item costs tshark ~1.2k instructions even under -T fields, which builds the whole tree
+ * (docs/performance.md, P1); this is for batch runs that print only these fields. */
+static void
+draw_short(proto_tree *t, tvbuff_t *tvb, const tcpstate_result *r, const char *step)
+{
+    add_generated(proto_tree_add_string(t, hf_step, tvb, 0, 0, step));
+    add_generated(proto_tree_add_string(t, hf_client_state, tvb, 0, 0,
+                                        tcpstate_state_name(tcpstate_result_client_state(r))));
+    add_generated(proto_tree_add_string(t, hf_server_state, tvb, 0, 0,
+                                        tcpstate_state_name(tcpstate_result_server_state(r))));
+}
+
+static void
+draw_result(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const tcpstate_result *r)
+{
+    const char *step = tcpstate_step_name(tcpstate_result_step(r));
+    proto_item *top = proto_tree_add_item(tree, proto_tcpstate, tvb, 0, 0, ENC_NA);
+    /* "TCP State: SYN-ACK (handshake 2/3) | C: ESTABLISHED | S: SYN_RCVD", assembled here and set
+     * once: cheaper than proto_item_append_text's label fill plus formatting (docs/performance.md P3). */
+    char label[160];
+    size_t len = 0;
+    put(label, sizeof label, &len, "TCP State: ");
+    put(label, sizeof label, &len, step);
+    put(label, sizeof label, &len, " | C: ");
+    put(label, sizeof label, &len, tcpstate_state_name(tcpstate_result_client_state(r)));
+    put(label, sizeof label, &len, " | S: ");
+    put(label, sizeof label, &len, tcpstate_state_name(tcpstate_result_server_state(r)));
+    proto_item_set_text(top, "%s", label);
+    proto_tree *t = proto_item_add_subtree(top, ett_tcpstate);
+
+    add_generated(proto_tree_add_uint(t, hf_stream, tvb, 0, 0, r->stream));
+    if (pref_details)
+        draw_details(t, tvb, pinfo, r, step);
+    else
+        draw_short(t, tvb, r, step);
     draw_ws(t, tvb, r);
     draw_findings(t, top, tvb, pinfo, r);
 }
 
-/* " [SYN-ACK 2/3 | C: SYN_SENT->ESTABLISHED | S: SYN_RCVD]" plus the violations, if any */
+/* "C: SYN_SENT->ESTABLISHED" or "C: ESTABLISHED" when unchanged */
+static void
+put_states(char *buf, size_t size, size_t *len, const char *who, unsigned from, unsigned to)
+{
+    put(buf, size, len, who);
+    if (from != to) {
+        put(buf, size, len, tcpstate_state_name(from));
+        put(buf, size, len, "->");
+    }
+    put(buf, size, len, tcpstate_state_name(to));
+}
+
+/* " [SYN-ACK 2/3 | C: SYN_SENT->ESTABLISHED | S: SYN_RCVD]" plus the violations, if any. Built
+ * by plain appends into one buffer (no printf), and not at all when no Info column is being
+ * filled: tshark -T fields without _ws.col.* fields passes no column info (docs/performance.md P3). */
 static void
 append_info(packet_info *pinfo, const tcpstate_result *r)
 {
+    if (!pinfo->cinfo)
+        return;
     gboolean server = (r->flags & TCPSTATE_R_SENDER_SERVER) != 0;
     unsigned c0 = server ? tcpstate_result_receiver_before(r) : tcpstate_result_sender_before(r);
-    unsigned c1 = tcpstate_result_client_state(r);
     unsigned s0 = server ? tcpstate_result_sender_before(r) : tcpstate_result_receiver_before(r);
-    unsigned s1 = tcpstate_result_server_state(r);
-    char c[64], sv[64];
-    if (c0 == c1)
-        g_snprintf(c, sizeof c, "%s", tcpstate_state_name(c1));
-    else
-        g_snprintf(c, sizeof c, "%s->%s", tcpstate_state_name(c0), tcpstate_state_name(c1));
-    if (s0 == s1)
-        g_snprintf(sv, sizeof sv, "%s", tcpstate_state_name(s1));
-    else
-        g_snprintf(sv, sizeof sv, "%s->%s", tcpstate_state_name(s0), tcpstate_state_name(s1));
-    char violations[256] = "";
+    char buf[384];
+    size_t len = 0;
+    put(buf, sizeof buf, &len, " [");
+    put(buf, sizeof buf, &len, tcpstate_step_short(tcpstate_result_step(r)));
+    put_states(buf, sizeof buf, &len, " | C: ", c0, tcpstate_result_client_state(r));
+    put_states(buf, sizeof buf, &len, " | S: ", s0, tcpstate_result_server_state(r));
+    const char *sep = " | ";
     unsigned n = tcpstate_finding_count();
     for (unsigned i = 0; i < n && i < 32; i++) {
         if ((r->findings & (1u << i)) && tcpstate_finding_is_warning(i)) {
-            g_strlcat(violations, violations[0] ? "," : " | ", sizeof violations);
-            g_strlcat(violations, tcpstate_finding_name(i), sizeof violations);
+            put(buf, sizeof buf, &len, sep);
+            put(buf, sizeof buf, &len, tcpstate_finding_name(i));
+            sep = ",";
         }
     }
-    col_append_fstr(pinfo->cinfo, COL_INFO, " [%s | C: %s | S: %s%s]", tcpstate_step_short(tcpstate_result_step(r)), c, sv,
-                    violations);
+    put(buf, sizeof buf, &len, "]");
+    col_append_str(pinfo->cinfo, COL_INFO, buf);
 }
 
 /* ---- Statistics: -z tcpstate,tree and Statistics > TCP State ----------------------------------- */
@@ -569,6 +623,11 @@ tcpstate_register_protoinfo(void)
     prefs_register_bool_preference(prefs, "info_summary", "Summary in the Info column",
         "Append \"[step | C: client state | S: server state | violations]\" to the Info column",
         &pref_info_summary);
+    prefs_register_bool_preference(prefs, "details", "Per-segment details",
+        "Add every field to each segment (default). Off: only tcpstate.stream, step, client.state, "
+        "server.state, the findings, expert info and the WebSocket tags; the analysis is the same, "
+        "the other fields are absent. Makes large tshark -T fields runs cheaper (docs/performance.md)",
+        &pref_details);
 
     tcpstate_tap = register_tap("tcpstate");
     tcpstate_handle = register_dissector("tcpstate", dissect_tcpstate, proto_tcpstate);
