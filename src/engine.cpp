@@ -165,12 +165,60 @@ const Connection* Engine::connection(std::uint32_t stream) const {
 
 std::size_t Engine::memory() const {
     std::size_t n = conns_.memory() + frames_.memory();
-    n += by_tuple_.size() * (sizeof(std::uint64_t) * 2 + 2 * sizeof(void*)) + by_tuple_.bucket_count() * sizeof(void*);
+    if (tuple_slots_) n += (tuple_mask_ + 1) * sizeof(TupleSlot);
     n += extra_layers_.size() * (sizeof(tcpstate_result) + 3 * sizeof(void*));
     conns_.for_each([&n](const Connection& c) {
         if (c.ws) n += sizeof(ws::Session);
     });
     return n;
+}
+
+namespace {
+std::size_t tuple_home(std::uint64_t tuple, std::size_t mask) {
+    return static_cast<std::size_t>((tuple * 0x9e3779b97f4a7c15ull) >> 32) & mask;
+}
+}  // namespace
+
+std::uint32_t Engine::find_tuple(std::uint64_t tuple) const {
+    if (!tuple_slots_) return kNoStream;
+    const auto fp = static_cast<std::uint32_t>(tuple >> 32);
+    for (std::size_t i = tuple_home(tuple, tuple_mask_);; i = (i + 1) & tuple_mask_) {
+        const TupleSlot& slot = tuple_slots_[i];
+        if (slot.stream_plus1 == 0) return kNoStream;
+        if (slot.fingerprint == fp && conns_[slot.stream_plus1 - 1].tuple == tuple) return slot.stream_plus1 - 1;
+    }
+}
+
+void Engine::set_tuple(std::uint64_t tuple, std::uint32_t stream) {
+    // Precondition: conns_[stream].tuple == tuple (the slot's key is read from there).
+    const auto fp = static_cast<std::uint32_t>(tuple >> 32);
+    if (tuple_slots_) {
+        for (std::size_t i = tuple_home(tuple, tuple_mask_);; i = (i + 1) & tuple_mask_) {
+            TupleSlot& slot = tuple_slots_[i];
+            if (slot.stream_plus1 == 0) break;
+            if (slot.fingerprint == fp && conns_[slot.stream_plus1 - 1].tuple == tuple) {
+                slot.stream_plus1 = stream + 1;  // the latest stream on this 4-tuple
+                return;
+            }
+        }
+    }
+    if ((tuple_count_ + 1) * 4 > (tuple_slots_ ? tuple_mask_ + 1 : 0) * 3) {
+        const std::size_t size = tuple_slots_ ? (tuple_mask_ + 1) * 2 : 16;
+        std::unique_ptr<TupleSlot[]> old = std::move(tuple_slots_);
+        const std::size_t old_size = old ? tuple_mask_ + 1 : 0;
+        tuple_slots_ = std::make_unique<TupleSlot[]>(size);
+        tuple_mask_ = size - 1;
+        for (std::size_t j = 0; j < old_size; ++j) {
+            if (old[j].stream_plus1 == 0) continue;
+            std::size_t i = tuple_home(conns_[old[j].stream_plus1 - 1].tuple, tuple_mask_);
+            while (tuple_slots_[i].stream_plus1 != 0) i = (i + 1) & tuple_mask_;
+            tuple_slots_[i] = old[j];
+        }
+    }
+    std::size_t i = tuple_home(tuple, tuple_mask_);
+    while (tuple_slots_[i].stream_plus1 != 0) i = (i + 1) & tuple_mask_;
+    tuple_slots_[i] = {stream + 1, fp};
+    ++tuple_count_;
 }
 
 void Engine::store(std::uint32_t frame, std::uint32_t layer, const tcpstate_result& r) {
@@ -217,13 +265,13 @@ bool Engine::process(const tcpstate_segment& seg, std::uint32_t layer, tcpstate_
                (seg.flags & (TCPSTATE_SYN | TCPSTATE_ACK | TCPSTATE_RST)) == (TCPSTATE_SYN | TCPSTATE_ACK)) {
         const std::uint64_t src = endpoint_id(seg.src_addr, seg.addr_len, seg.src_port);
         const std::uint64_t dst = endpoint_id(seg.dst_addr, seg.addr_len, seg.dst_port);
-        const auto prev = by_tuple_.find(tuple_key(src, dst));
-        if (prev != by_tuple_.end() && prev->second != stream && prev->second < conns_.size()) {
-            const Endpoint& client = conns_[prev->second].ep[0];
-            if (conns_[prev->second].started && conns_[prev->second].client_id == dst && client.state == State::SynSent &&
+        const std::uint32_t prev = find_tuple(tuple_key(src, dst));
+        if (prev != kNoStream && prev != stream && prev < conns_.size()) {
+            const Endpoint& client = conns_[prev].ep[0];
+            if (conns_[prev].started && conns_[prev].client_id == dst && client.state == State::SynSent &&
                 client.syn_sent && Seq(seg.ack) == client.iss + 1) {
-                alias_[stream] = prev->second;
-                stream = prev->second;
+                alias_[stream] = prev;
+                stream = prev;
             }
         }
     }
@@ -807,9 +855,9 @@ int Engine::locate(Connection& c, const SegmentView& s, FindingSet& f, bool& new
         // Port reuse across streams: the previous connection on the same 4-tuple ended, and this
         // SYN opens a new incarnation (RFC 6191, RFC 1122 4.2.2.13). Its endpoints start where
         // the old ones were; a CLOSED server still has its listener.
-        const auto prev = by_tuple_.find(c.tuple);
-        if (bare_syn && prev != by_tuple_.end() && prev->second != s.stream && prev->second < conns_.size()) {
-            const Connection& p = conns_[prev->second];
+        const std::uint32_t prev = bare_syn ? find_tuple(c.tuple) : kNoStream;
+        if (prev != kNoStream && prev != s.stream && prev < conns_.size()) {
+            const Connection& p = conns_[prev];
             if (p.started && ended(p.ep[0].state) && ended(p.ep[1].state)) {
                 const bool same = p.client_id == s.src;
                 c.ep[0].state = p.ep[same ? 0 : 1].state;
@@ -819,7 +867,7 @@ int Engine::locate(Connection& c, const SegmentView& s, FindingSet& f, bool& new
                 new_incarnation = true;
             }
         }
-        by_tuple_[c.tuple] = s.stream;
+        set_tuple(c.tuple, s.stream);
     }
 
     const int d = s.src == c.client_id ? 0 : 1;

@@ -157,9 +157,22 @@ private:
     int locate(Connection& c, const SegmentView& s, FindingSet& notes, bool& new_incarnation);
     void start(Connection& c, const SegmentView& s);
     void store(std::uint32_t frame, std::uint32_t layer, const tcpstate_result& r);
+    static constexpr std::uint32_t kNoStream = 0xffffffffu;
+    std::uint32_t find_tuple(std::uint64_t tuple) const;
+    void set_tuple(std::uint64_t tuple, std::uint32_t stream);
 
+    // 4-tuple -> latest stream (docs/performance.md, C3): open addressing, linear probing, a
+    // power-of-two count of 8-byte slots at most 3/4 full. A slot holds no key: the high half of
+    // the tuple as a fingerprint, and the full tuple is conns_[stream].tuple (set once, when the
+    // stream starts, and never changed).
+    struct TupleSlot {
+        std::uint32_t stream_plus1 = 0;  // 0: empty
+        std::uint32_t fingerprint = 0;
+    };
     PagedTable<Connection, 8> conns_;
-    std::unordered_map<std::uint64_t, std::uint32_t> by_tuple_;  // 4-tuple -> latest stream
+    std::unique_ptr<TupleSlot[]> tuple_slots_;
+    std::size_t tuple_mask_ = 0;   // slot count - 1 (0 while tuple_slots_ is null)
+    std::size_t tuple_count_ = 0;
     std::unordered_map<std::uint32_t, std::uint32_t> alias_;     // tcp.stream -> stream it continues
     PagedTable<tcpstate_result, 10> frames_;                      // index: frame number, layer 0
     std::unordered_map<std::uint64_t, tcpstate_result> extra_layers_;
