@@ -15,10 +15,34 @@ namespace {
 constexpr char lower(char c) { return static_cast<char>(c - 'A' + 'a'); }
 constexpr std::uint64_t kMaxBytes = (std::uint64_t{1} << 40) - 1;
 
-std::size_t length(const char* h, std::size_t max) {
-    std::size_t n = 0;
-    while (n < max && h[n] != 0) ++n;
-    return n;
+// The history is 16 bytes, letters first then NUL padding: it is read as two little-endian words.
+constexpr std::uint64_t kOnes = 0x0101010101010101ull, kHighs = 0x8080808080808080ull;
+static_assert(ConnSummary::kMaxHistory == 16);
+
+// Bit 7 of byte i set if byte i of x is zero, for the lowest zero byte (higher bytes may be set
+// spuriously, only above a zero byte): exact for "is there a zero byte" and for the first one.
+constexpr std::uint64_t zero_bytes(std::uint64_t x) { return (x - kOnes) & ~x & kHighs; }
+
+std::uint64_t load_le64(const char* p) {
+    std::uint64_t v;
+    std::memcpy(&v, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap64(v);
+#endif
+    return v;
+}
+
+// Letters in the history: the index of its first NUL, 16 if none.
+std::size_t length(const char* h) {
+    if (const std::uint64_t z = zero_bytes(load_le64(h))) return static_cast<std::size_t>(__builtin_ctzll(z) >> 3);
+    if (const std::uint64_t z = zero_bytes(load_le64(h + 8))) return 8 + static_cast<std::size_t>(__builtin_ctzll(z) >> 3);
+    return 16;
+}
+
+// Whether the 16 bytes at h hold the byte c (not NUL).
+bool contains(const char* h, char c) {
+    const std::uint64_t pattern = kOnes * static_cast<unsigned char>(c);
+    return (zero_bytes(load_le64(h) ^ pattern) | zero_bytes(load_le64(h + 8) ^ pattern)) != 0;
 }
 
 // Zeek's RSTOS0 test: history == /\^?S[^HAFGIQ]*R.*/ (a whole-string match): the originator's SYN
@@ -41,7 +65,7 @@ std::uint16_t fingerprint(std::uint32_t seq) { return static_cast<std::uint16_t>
 
 using Z = ZeekEndpointState;
 
-std::string_view ConnSummary::history() const { return {hist_, length(hist_, kMaxHistory)}; }
+std::string_view ConnSummary::history() const { return {hist_, length(hist_)}; }
 
 std::uint64_t ConnSummary::payload_bytes(bool orig) const {
     const int d = orig ? 0 : 1;
@@ -60,11 +84,11 @@ bool ConnSummary::seen(int d, char upper) const {
     // Zeek keeps a "seen" bit per letter and direction (Connection::CheckHistory); every letter
     // recorded that way is in the history, so the history itself is the set of bits.
     const char c = d == 0 ? upper : lower(upper);
-    return std::memchr(hist_, c, kMaxHistory) != nullptr;
+    return contains(hist_, c);
 }
 
 void ConnSummary::add(int d, char upper) {
-    const std::size_t n = length(hist_, kMaxHistory);
+    const std::size_t n = length(hist_);
     if (n < kMaxHistory) hist_[n] = d == 0 ? upper : lower(upper);
 }
 

@@ -154,6 +154,33 @@ PayloadChunk new_payload(Endpoint& e, const SegmentView& s) {
     return chunk;
 }
 
+// The WebSocket tracker sees each direction's new payload bytes in order (S: the sender, d: its
+// index; retrans: the segment wholly repeats sequence space already sent).
+void websocket_step(Connection& c, Endpoint& S, const SegmentView& s, int d, bool retrans, std::uint8_t& bits,
+                    std::uint16_t& close, FindingSet& findings) {
+    if (!c.ws && s.payload_captured == 0) return;
+    if (!c.ws) c.ws = std::make_unique<ws::Session>();
+    const bool from_client = d == 0;
+    ws::FeedResult wr;
+    wr.active = c.ws->active();
+    if (s.payload_captured > 0 && !retrans && !s.rst()) {
+        const PayloadChunk chunk = new_payload(S, s);
+        if (chunk.len > 0) wr = c.ws->feed(from_client, chunk.data, chunk.len, chunk.gap, s.frame);
+    }
+    if (s.fin() || s.rst()) {
+        const ws::FeedResult cr = c.ws->on_tcp_close(from_client, s.rst(), s.frame);
+        wr.findings |= cr.findings;
+        wr.active = wr.active || cr.active;
+    }
+    bits = static_cast<std::uint8_t>(static_cast<unsigned>(wr.upgrade) & TCPSTATE_WS_UPGRADE_MASK);
+    if (wr.active) bits |= TCPSTATE_WS_ACTIVE;
+    if (wr.close_code >= 0) {
+        bits |= TCPSTATE_WS_CLOSE;
+        close = static_cast<std::uint16_t>(wr.close_code);
+    }
+    findings |= wr.findings;
+}
+
 }  // namespace
 
 Engine::Engine() = default;
@@ -238,6 +265,7 @@ bool Engine::lookup(std::uint32_t frame, std::uint32_t layer, tcpstate_result& o
         out = frames_[frame];
         return true;
     }
+    if (extra_layers_.empty()) return false;
     const auto it = extra_layers_.find((static_cast<std::uint64_t>(frame) << 8) | (layer & 0xff));
     if (it == extra_layers_.end()) return false;
     out = it->second;
@@ -770,30 +798,7 @@ private:
     }
 
     // The WebSocket tracker sees each direction's new payload bytes in order.
-    void websocket() {
-        const auto& s = s_;
-        if (!c_.ws && s.payload_captured == 0) return;
-        if (!c_.ws) c_.ws = std::make_unique<ws::Session>();
-        const bool from_client = d_ == 0;
-        ws::FeedResult wr;
-        wr.active = c_.ws->active();
-        if (s.payload_captured > 0 && !shape_.retrans && !s.rst()) {
-            const PayloadChunk chunk = new_payload(S, s);
-            if (chunk.len > 0) wr = c_.ws->feed(from_client, chunk.data, chunk.len, chunk.gap, s.frame);
-        }
-        if (s.fin() || s.rst()) {
-            const ws::FeedResult cr = c_.ws->on_tcp_close(from_client, s.rst(), s.frame);
-            wr.findings |= cr.findings;
-            wr.active = wr.active || cr.active;
-        }
-        ws_bits_ = static_cast<std::uint8_t>(static_cast<unsigned>(wr.upgrade) & TCPSTATE_WS_UPGRADE_MASK);
-        if (wr.active) ws_bits_ |= TCPSTATE_WS_ACTIVE;
-        if (wr.close_code >= 0) {
-            ws_bits_ |= TCPSTATE_WS_CLOSE;
-            ws_close_ = static_cast<std::uint16_t>(wr.close_code);
-        }
-        f_.set |= wr.findings;
-    }
+    void websocket() { websocket_step(c_, S, s_, d_, shape_.retrans, ws_bits_, ws_close_, f_.set); }
 
     tcpstate_result finish(tcpstate_result r) const {
         const auto nibbles = [](auto lo, auto hi) {
@@ -841,6 +846,116 @@ private:
     std::uint8_t ws_bits_ = 0;
     std::uint16_t ws_close_ = 0;
 };
+
+// The common case, decided without the general analysis: an ACK or data segment (no SYN, FIN or
+// RST) between two ESTABLISHED endpoints whose sequence spaces are known, with no assumption
+// pending, no FIN sent and no handshake step left to classify. Every line below is what
+// SegmentAnalysis::run() does for such a segment, with the branches that cannot be taken left
+// out; the result and the state written are the same. Returns false (nothing written) when the
+// segment is not such a segment.
+bool analyse_established(Connection& c, const SegmentView& s, int d, tcpstate_result& out) {
+    Endpoint& S = c.ep[d];
+    Endpoint& R = c.ep[1 - d];
+    constexpr std::uint16_t kCtl = TCPSTATE_SYN | TCPSTATE_ACK | TCPSTATE_FIN | TCPSTATE_RST;
+    if ((s.flags & kCtl) != TCPSTATE_ACK || S.state != State::Established || R.state != State::Established ||
+        !S.seq_known || !R.seq_known || !R.rcv_known || S.fin_sent || R.fin_sent ||
+        R.synack_retransmitted || (d == 0 && !c.midstream && !c.hs3_seen))
+        return false;
+    static_assert(send_cell(SendEvent::Ack, State::Established).verdict == SendVerdict::Ok &&
+                  send_cell(SendEvent::Ack, State::Established).next == State::Established);
+    static_assert(!in(State::Established, kFinSent));
+
+    const std::uint32_t len = s.payload_len;  // SEG.LEN: no SYN, no FIN
+    // apply_crossing_rule(): an ACK or data segment only settles an assumed receipt (S.pending is
+    // read nowhere else), and the sender's state before it stays ESTABLISHED.
+    if (S.pending == Control::AckOfControl || (S.pending != Control::None && s.ack >= S.pending_end))
+        S.pending = Control::None;
+    const Seq snd_nxt = S.snd_nxt;
+    // shape_sender()
+    const bool keepalive = len <= 1 && s.seq == snd_nxt - 1;
+    const bool retrans = len > 0 && !keepalive && s.seq + len <= snd_nxt;
+    // judge_receiver_window()
+    Window win;
+    win.rcv_nxt = R.rcv_nxt;
+    const bool wholly_old = len > 0 ? s.seq + len <= R.rcv_nxt : s.seq < R.rcv_nxt;
+    if (R.window_known && c.scaling_known) {
+        win.known = true;
+        const std::int32_t room = R.right_edge - R.rcv_nxt;
+        win.wnd = room > 0 ? static_cast<std::uint32_t>(room) : 0;
+    }
+    const bool window_probe = win.known && win.wnd == 0 && len == 1 && s.seq == win.rcv_nxt;
+    // receive_synchronized()
+    Findings f;
+    bool accepted = false;
+    if (!acceptable(s.seq, len, win)) {
+        if (!(retrans || keepalive || window_probe || wholly_old)) f.add(Finding::OutOfWindow, s.seq.v, win.right_edge().v);
+    } else if (s.ack > R.snd_nxt) {
+        f.add(Finding::AckUnsent, s.ack.v, R.snd_nxt.v);
+    } else {
+        accepted = true;
+    }
+    // expected_values()
+    tcpstate_result r{};
+    r.stream = s.stream;
+    r.detail_finding = 0xff;
+    r.flags |= TCPSTATE_R_HAS_SEQ_EXPECTED;
+    r.seq_expected = snd_nxt.v;
+    if (s.seq == snd_nxt) r.flags |= TCPSTATE_R_SEQ_OK;
+    r.flags |= TCPSTATE_R_HAS_ACK_EXPECTED;
+    r.ack_expected = R.snd_nxt.v;
+    if (s.ack <= R.snd_nxt) r.flags |= TCPSTATE_R_ACK_OK;
+    const bool content_gap = s.ack > R.snd_nxt;  // summarise(), from the receiver's state before
+    // commit_sender()
+    const Seq end = s.seq + len;
+    S.snd_nxt = seq_max(snd_nxt, end);
+    if (c.scaling_known) {
+        const unsigned shift = c.scaling_on ? S.wscale : 0;
+        const Seq edge = s.ack + (static_cast<std::uint32_t>(s.window) << shift);
+        S.right_edge = S.window_known ? seq_max(S.right_edge, edge) : edge;
+        S.window_known = true;
+    }
+    // commit_receiver(): the states stay ESTABLISHED
+    if (accepted) R.rcv_nxt = seq_max(R.rcv_nxt, end);
+    // classify_step()
+    const Step step = keepalive ? Step::KeepAlive : window_probe ? Step::WindowProbe : len > 0 ? Step::Data : Step::Ack;
+    if (d == 0 && R.syn_sent) c.hs3_seen = true;
+    S.fin_retransmitted = false;
+    S.synack_retransmitted = false;
+    // summarise()
+    SummarySegment sum;
+    sum.from_orig = d == 0;
+    sum.flags = s.flags;
+    sum.payload_len = len;
+    sum.retransmission = retrans || (keepalive && len > 0);
+    sum.zero_window = s.window == 0;
+    sum.content_gap = content_gap;
+    sum.frame = s.frame;
+    sum.seq = s.seq.v;
+    c.summary.on_segment(sum);
+    // websocket()
+    std::uint8_t ws_bits = 0;
+    std::uint16_t ws_close = 0;
+    websocket_step(c, S, s, d, retrans, ws_bits, ws_close, f.set);
+    // finish()
+    constexpr auto est = static_cast<unsigned>(State::Established);
+    r.step = static_cast<std::uint8_t>(static_cast<unsigned>(step) | est << 4);
+    r.sender_states = static_cast<std::uint8_t>(est | est << 4);
+    r.receiver_states = static_cast<std::uint8_t>(est | est << 4);
+    if (d == 1) r.flags |= TCPSTATE_R_SENDER_SERVER;
+    if (retrans) r.flags |= TCPSTATE_R_RETRANSMISSION;
+    if (accepted) r.flags |= TCPSTATE_R_ACCEPTABLE;
+    if (c.midstream) r.flags |= TCPSTATE_R_MIDSTREAM;
+    r.findings = f.set.raw();
+    if (f.detail.finding != Finding::Count_) {
+        r.detail_finding = static_cast<std::uint8_t>(f.detail.finding);
+        r.detail_seen = f.detail.seen;
+        r.detail_bound = f.detail.bound;
+    }
+    r.ws = static_cast<std::uint8_t>(ws_bits | TCPSTATE_VALID);
+    r.ws_close_code = ws_close;
+    out = r;
+    return true;
+}
 
 }  // namespace
 
@@ -893,6 +1008,8 @@ tcpstate_result Engine::analyse(Connection& c, const SegmentView& s) {
     FindingSet notes;
     bool new_incarnation = false;
     const int d = locate(c, s, notes, new_incarnation);
+    tcpstate_result r;
+    if (!new_incarnation && notes.empty() && analyse_established(c, s, d, r)) return r;
     return SegmentAnalysis(c, s, d, notes, new_incarnation).run();
 }
 
