@@ -11,6 +11,9 @@
 
 #include <algorithm>
 #include <cstring>
+#include <new>
+
+#include <sys/mman.h>
 
 #include "ws.hpp"
 
@@ -182,6 +185,36 @@ void websocket_step(Connection& c, Endpoint& S, const SegmentView& s, int d, boo
 }
 
 }  // namespace
+
+HugeGroups::~HugeGroups() {
+    for (void* g : groups_) munmap(g, kGroup);
+}
+
+void* HugeGroups::take(std::size_t bytes) {
+    if (used_ + bytes > kGroup) {
+        // Map twice the size and keep the aligned 2 MiB inside it.
+        void* raw = mmap(nullptr, 2 * kGroup, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (raw == MAP_FAILED) throw std::bad_alloc();
+        const auto start = reinterpret_cast<std::uintptr_t>(raw);
+        const std::uintptr_t aligned = (start + kGroup - 1) & ~(std::uintptr_t{kGroup} - 1);
+        if (aligned > start) munmap(raw, aligned - start);
+        if (start + 2 * kGroup > aligned + kGroup) munmap(reinterpret_cast<void*>(aligned + kGroup), start + 2 * kGroup - (aligned + kGroup));
+        void* g = reinterpret_cast<void*>(aligned);
+#ifdef MADV_HUGEPAGE
+        madvise(g, kGroup, MADV_HUGEPAGE);
+#endif
+        try {
+            groups_.push_back(g);
+        } catch (...) {
+            munmap(g, kGroup);
+            throw;
+        }
+        used_ = 0;
+    }
+    void* p = static_cast<char*>(groups_.back()) + used_;
+    used_ += bytes;
+    return p;
+}
 
 Engine::Engine() = default;
 Engine::~Engine() = default;

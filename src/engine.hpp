@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
@@ -138,6 +139,47 @@ private:
     std::size_t size_ = 0;
 };
 
+// The same for a trivial T whose value-initialised form is all zero bytes (the per-frame results):
+// pages are carved from 2 MiB groups mapped fresh (zero) and 2 MiB aligned, with
+// madvise(MADV_HUGEPAGE), so the kernel can back a group with one huge page: one page fault and
+// one TLB entry instead of 512 (docs/performance.md C6). memory() counts whole groups.
+class HugeGroups {
+public:
+    static constexpr std::size_t kGroup = std::size_t{2} << 20;
+    HugeGroups() = default;
+    HugeGroups(const HugeGroups&) = delete;
+    HugeGroups& operator=(const HugeGroups&) = delete;
+    ~HugeGroups();
+    void* take(std::size_t bytes);  // zeroed, from the current group or a new one
+    std::size_t memory() const { return groups_.size() * kGroup + groups_.capacity() * sizeof(void*); }
+
+private:
+    std::vector<void*> groups_;
+    std::size_t used_ = kGroup;  // bytes taken from the last group
+};
+
+template <typename T, unsigned kShift>
+class HugePagedTable {
+    static_assert(std::is_trivially_default_constructible_v<T> && std::is_trivially_destructible_v<T>);
+    static_assert(HugeGroups::kGroup % (sizeof(T) << kShift) == 0);
+
+public:
+    static constexpr std::size_t kPage = std::size_t{1} << kShift;
+    std::size_t size() const { return size_; }
+    T& operator[](std::size_t i) { return pages_[i >> kShift][i & (kPage - 1)]; }
+    const T& operator[](std::size_t i) const { return pages_[i >> kShift][i & (kPage - 1)]; }
+    void grow_to(std::size_t n) {  // makes [0, n) addressable, zero
+        while (pages_.size() * kPage < n) pages_.push_back(static_cast<T*>(groups_.take(kPage * sizeof(T))));
+        if (n > size_) size_ = n;
+    }
+    std::size_t memory() const { return groups_.memory() + pages_.capacity() * sizeof(void*); }
+
+private:
+    HugeGroups groups_;
+    std::vector<T*> pages_;
+    std::size_t size_ = 0;
+};
+
 class Engine {
 public:
     Engine();
@@ -174,7 +216,7 @@ private:
     std::size_t tuple_mask_ = 0;   // slot count - 1 (0 while tuple_slots_ is null)
     std::size_t tuple_count_ = 0;
     std::unordered_map<std::uint32_t, std::uint32_t> alias_;     // tcp.stream -> stream it continues
-    PagedTable<tcpstate_result, 10> frames_;                      // index: frame number, layer 0
+    HugePagedTable<tcpstate_result, 10> frames_;                  // index: frame number, layer 0
     std::unordered_map<std::uint64_t, tcpstate_result> extra_layers_;
 };
 
