@@ -217,6 +217,7 @@ void* HugeGroups::take(std::size_t bytes) {
 }
 
 Engine::Engine() = default;
+Engine::Engine(const Options& options) : fast_path_(options.fast_path) {}
 Engine::~Engine() = default;
 
 const Connection* Engine::connection(std::uint32_t stream) const {
@@ -1042,7 +1043,7 @@ tcpstate_result Engine::analyse(Connection& c, const SegmentView& s) {
     bool new_incarnation = false;
     const int d = locate(c, s, notes, new_incarnation);
     tcpstate_result r;
-    if (!new_incarnation && notes.empty() && analyse_established(c, s, d, r)) return r;
+    if (fast_path_ && !new_incarnation && notes.empty() && analyse_established(c, s, d, r)) return r;
     return SegmentAnalysis(c, s, d, notes, new_incarnation).run();
 }
 
