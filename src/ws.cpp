@@ -189,6 +189,28 @@ Head parse_head(std::string_view head, bool request) {
     return h;
 }
 
+// A cheap test before parse_head() of a request: whether a line starts with "upgrade:" in any case,
+// i.e. whether the head can hold the Upgrade field that every WebSocket request needs
+// (parse_field_line() compares the whole name, case-insensitively). Looks after every LF, so a
+// false "yes" only costs the full parse; a "no" means the request is refused whatever else it says.
+bool may_have_upgrade_field(std::string_view head) {
+    constexpr std::string_view kName = "upgrade:";
+    std::uint64_t want;
+    std::memcpy(&want, kName.data(), 8);
+    constexpr std::uint64_t kCase = 0x2020202020202020ull;  // letters to lower case; ':' has the bit
+    const char* p = head.data();
+    const char* const end = p + head.size();
+    while (end - p >= 9) {
+        const void* lf = std::memchr(p, '\n', static_cast<std::size_t>(end - p) - 8);
+        if (!lf) return false;
+        p = static_cast<const char*>(lf) + 1;
+        std::uint64_t w;
+        std::memcpy(&w, p, 8);
+        if ((w | kCase) == want) return true;
+    }
+    return false;
+}
+
 // End of the head (index just past CRLF CRLF) in p[0..n), searching from `from`; 0 if none.
 std::size_t head_end(const std::uint8_t* p, std::size_t n, std::size_t from) {
     const std::string_view s(reinterpret_cast<const char*>(p), n);
@@ -441,6 +463,11 @@ FeedResult Session::feed_request(const std::uint8_t* data, std::size_t len, std:
         return r;
     case HeadState::Complete:
         break;
+    }
+    // A request without an Upgrade field is not an upgrade request: refused below without parsing.
+    if (!may_have_upgrade_field(s.head)) {
+        finish(false);
+        return r;
     }
     const Head h = parse_head(s.head, true);
     // RFC 6455 4.1 items 1-6 (and 4.2.1): GET, HTTP/1.1, Upgrade lists websocket, Connection lists
