@@ -956,16 +956,7 @@ bool analyse_established(Connection& c, const SegmentView& s, int d, tcpstate_re
     S.fin_retransmitted = false;
     S.synack_retransmitted = false;
     // summarise()
-    SummarySegment sum;
-    sum.from_orig = d == 0;
-    sum.flags = s.flags;
-    sum.payload_len = len;
-    sum.retransmission = retrans || (keepalive && len > 0);
-    sum.zero_window = s.window == 0;
-    sum.content_gap = content_gap;
-    sum.frame = s.frame;
-    sum.seq = s.seq.v;
-    c.summary.on_segment(sum);
+    c.summary.on_plain_ack(d == 0, len, retrans || (keepalive && len > 0), s.window == 0, content_gap);
     // websocket()
     std::uint8_t ws_bits = 0;
     std::uint16_t ws_close = 0;
