@@ -272,7 +272,12 @@ draw_conn(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const tcpstate_re
     if (!tcpstate_engine_conn_info(engine, r->stream, &ci))
         return;
     proto_item *ti = add_generated(proto_tree_add_string(tree, hf_conn_state, tvb, 0, 0, ci.state));
-    proto_item_append_text(ti, PINFO_FD_VISITED(pinfo) ? " (final)" : " (so far)");
+    char label[96];
+    size_t len = 0;
+    put(label, sizeof label, &len, "Connection state (Zeek): ");
+    put(label, sizeof label, &len, ci.state);
+    put(label, sizeof label, &len, PINFO_FD_VISITED(pinfo) ? " (final)" : " (so far)");
+    proto_item_set_text(ti, "%s", label);  /* set once, as the top item's (P3) */
     proto_tree *ct = proto_item_add_subtree(ti, ett_tcpstate_conn);
     add_generated(proto_tree_add_string(ct, hf_conn_history, tvb, 0, 0, ci.history));
     if (ci.syn_frame)
