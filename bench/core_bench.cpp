@@ -30,6 +30,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "pcap_segments.hpp"
 #include "tcpstate_core.h"
 
 namespace {
@@ -39,12 +40,6 @@ std::string g_capture_path = TCPSTATE_BENCH_DEFAULT_CAPTURE;
 std::size_t heap_in_use() {
     const struct mallinfo2 mi = mallinfo2();
     return mi.uordblks + mi.hblkhd;
-}
-
-std::uint16_t be16(const std::uint8_t* p) { return static_cast<std::uint16_t>(p[0] << 8 | p[1]); }
-std::uint32_t be32(const std::uint8_t* p) { return std::uint32_t{be16(p)} << 16 | be16(p + 2); }
-std::uint32_t le32(const std::uint8_t* p) {
-    return std::uint32_t{p[0]} | std::uint32_t{p[1]} << 8 | std::uint32_t{p[2]} << 16 | std::uint32_t{p[3]} << 24;
 }
 
 // ---- The bench capture, parsed once --------------------------------------------------------------
@@ -89,93 +84,14 @@ Capture load_capture(const std::string& path) {
     if (std::fread(c.bytes.data(), 1, c.bytes.size(), f) != c.bytes.size()) c.error = "short read of " + path;
     std::fclose(f);
     if (!c.error.empty()) return c;
-    const std::uint8_t* file = c.bytes.data();
-    const std::size_t n = c.bytes.size();
-    if (n < 24 || (le32(file) != 0xa1b2c3d4 && le32(file) != 0xa1b23c4d)) {
-        c.error = path + ": not a little-endian pcap file";
-        return c;
-    }
-    const std::uint32_t link = le32(file + 20);
-    if (link != 1 && link != 101 && link != 228 && link != 229) {
-        c.error = path + ": link type " + std::to_string(link) + " not supported (Ethernet or raw IP only)";
-        return c;
-    }
     std::unordered_map<TupleKey, std::uint32_t, TupleHash> ids;
-    c.segs.reserve(n / 400);
-    c.from_a.reserve(n / 400);
-    std::size_t off = 24;
-    while (off + 16 <= n) {
-        const std::uint32_t incl = le32(file + off + 8);
-        const std::uint8_t* p = file + off + 16;
-        std::size_t len = std::min<std::size_t>(incl, n - off - 16);
-        off += 16 + incl;
-        const std::uint32_t frame = ++c.frames;
-
-        int version = 0;
-        if (link == 1) {
-            if (len < 14) continue;
-            std::uint16_t type = be16(p + 12);
-            p += 14;
-            len -= 14;
-            while ((type == 0x8100 || type == 0x88a8) && len >= 4) {
-                type = be16(p + 2);
-                p += 4;
-                len -= 4;
-            }
-            version = type == 0x0800 ? 4 : type == 0x86dd ? 6 : 0;
-        } else {
-            version = link == 228 ? 4 : link == 229 ? 6 : (len > 0 ? p[0] >> 4 : 0);
-        }
-        const std::uint8_t *src, *dst, *l4;
-        std::uint8_t alen;
-        std::size_t l4_len, avail;
-        if (version == 4) {
-            if (len < 20 || p[9] != 6 || (be16(p + 6) & 0x3fff) != 0) continue;  // TCP, not a fragment
-            const std::size_t ihl = (p[0] & 0x0fu) * 4u;
-            const std::size_t total = be16(p + 2);
-            if (ihl < 20 || total < ihl || len < ihl) continue;
-            src = p + 12;
-            dst = p + 16;
-            alen = 4;
-            l4 = p + ihl;
-            l4_len = total - ihl;
-            avail = len - ihl;
-        } else if (version == 6) {
-            if (len < 40 || p[6] != 6) continue;  // TCP right after the fixed header
-            src = p + 8;
-            dst = p + 24;
-            alen = 16;
-            l4 = p + 40;
-            l4_len = be16(p + 4);
-            avail = len - 40;
-        } else {
-            continue;
-        }
-        if (avail < 20 || l4_len < 20) continue;
-        const std::size_t doff = (l4[12] >> 4) * 4u;
-        if (doff < 20 || doff > l4_len || doff > avail) continue;
-
-        tcpstate_segment s{};
-        s.frame = frame;
-        s.addr_len = alen;
-        s.src_port = be16(l4);
-        s.dst_port = be16(l4 + 2);
-        s.seq = be32(l4 + 4);
-        s.ack = be32(l4 + 8);
-        s.flags = static_cast<std::uint16_t>((l4[12] & 0x01u) << 8 | l4[13]);
-        s.window = be16(l4 + 14);
-        s.wscale = -1;
-        for (std::size_t i = 20; i < doff;) {  // options: find window scale
-            const std::uint8_t kind = l4[i];
-            if (kind == 0) break;
-            if (kind == 1) { ++i; continue; }
-            if (i + 1 >= doff || l4[i + 1] < 2) break;
-            if (kind == 3 && l4[i + 1] == 3 && i + 2 < doff) s.wscale = l4[i + 2];
-            i += l4[i + 1];
-        }
-        s.payload_len = static_cast<std::uint32_t>(l4_len - doff);
-        s.payload_captured = static_cast<std::uint32_t>(std::min(l4_len, avail) - doff);
-        s.payload = s.payload_captured ? l4 + doff : nullptr;
+    c.segs.reserve(c.bytes.size() / 400);
+    c.from_a.reserve(c.bytes.size() / 400);
+    std::uint32_t link = 0;
+    const tcpstate_pcap::Status st = tcpstate_pcap::for_each_segment(c.bytes.data(), c.bytes.size(), [&](tcpstate_segment s) {
+        const std::uint8_t* src = s.src_addr;
+        const std::uint8_t* dst = s.dst_addr;
+        const std::uint8_t alen = s.addr_len;
 
         // tcp.stream: in order of first appearance of the 4-tuple (both directions one stream).
         TupleKey key;
@@ -203,6 +119,14 @@ Capture load_capture(const std::string& path) {
         const StreamAddrs& sa = c.streams[s.stream];
         c.from_a.push_back(std::memcmp(sa.a.data(), src, alen) == 0 && s.src_port == sa.a_port ? 1 : 0);
         c.segs.push_back(s);
+    }, &c.frames, &link);
+    if (st == tcpstate_pcap::Status::NotPcap) {
+        c.error = path + ": not a little-endian pcap file";
+        return c;
+    }
+    if (st == tcpstate_pcap::Status::UnsupportedLink) {
+        c.error = path + ": link type " + std::to_string(link) + " not supported (Ethernet or raw IP only)";
+        return c;
     }
     if (c.segs.empty()) c.error = path + ": no TCP segment";
     // Addresses from the per-stream table, not from the packet bytes: in Wireshark the packet was

@@ -31,17 +31,14 @@
 #include <string_view>
 #include <vector>
 
+#include "splitmix64.hpp"
+
 namespace {
 
 // ---- PRNG --------------------------------------------------------------------------------------
 struct Rng {
     std::uint64_t s;
-    std::uint64_t next() {
-        std::uint64_t z = (s += 0x9e3779b97f4a7c15ull);
-        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-        z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-        return z ^ (z >> 31);
-    }
+    std::uint64_t next() { return splitmix64_next(s); }
     std::uint32_t u32() { return static_cast<std::uint32_t>(next() >> 32); }
     double unit() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
     std::uint32_t range(std::uint32_t lo, std::uint32_t hi) {  // inclusive

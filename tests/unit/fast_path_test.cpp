@@ -40,17 +40,12 @@
 #define main tcpstate_make_bench_capture_main
 #include "../../bench/make_bench_capture.cpp"
 #undef main
+#include "../../bench/pcap_segments.hpp"
 
 namespace tcpstate::fastpath_test {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::uint16_t be16(const std::uint8_t* p) { return static_cast<std::uint16_t>(p[0] << 8 | p[1]); }
-std::uint32_t be32(const std::uint8_t* p) { return std::uint32_t{be16(p)} << 16 | be16(p + 2); }
-std::uint32_t rd_le32(const std::uint8_t* p) {
-    return std::uint32_t{p[0]} | std::uint32_t{p[1]} << 8 | std::uint32_t{p[2]} << 16 | std::uint32_t{p[3]} << 24;
-}
 
 // One TCP segment, owning its bytes (so that mutations can copy and change it).
 struct Packet {
@@ -73,8 +68,8 @@ struct Packet {
     }
 };
 
-// A little-endian pcap with Ethernet (VLAN tags skipped) or raw IP; IPv4 without fragments, IPv6 with
-// TCP right after the fixed header. Returns false if the file is not such a pcap.
+// A pcap as bench/pcap_segments.hpp reads it (Ethernet or raw IP). Returns false if the file is not
+// such a pcap.
 bool read_pcap(const fs::path& path, std::vector<Packet>& out) {
     std::FILE* f = std::fopen(path.c_str(), "rb");
     if (!f) return false;
@@ -82,91 +77,28 @@ bool read_pcap(const fs::path& path, std::vector<Packet>& out) {
     std::uint8_t buf[65536];
     for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) bytes.insert(bytes.end(), buf, buf + n);
     std::fclose(f);
-    const std::size_t n = bytes.size();
-    const std::uint8_t* file = bytes.data();
-    if (n < 24 || (rd_le32(file) != 0xa1b2c3d4 && rd_le32(file) != 0xa1b23c4d)) return false;
-    const std::uint32_t link = rd_le32(file + 20);
-    if (link != 1 && link != 101 && link != 228 && link != 229) return false;
-    for (std::size_t off = 24; off + 16 <= n;) {
-        const std::uint32_t incl = rd_le32(file + off + 8);
-        const std::uint8_t* p = file + off + 16;
-        std::size_t len = std::min<std::size_t>(incl, n - off - 16);
-        off += 16 + std::size_t{incl};
-        int version = 0;
-        if (link == 1) {
-            if (len < 14) continue;
-            std::uint16_t type = be16(p + 12);
-            p += 14;
-            len -= 14;
-            while ((type == 0x8100 || type == 0x88a8) && len >= 4) {
-                type = be16(p + 2);
-                p += 4;
-                len -= 4;
-            }
-            version = type == 0x0800 ? 4 : type == 0x86dd ? 6 : 0;
-        } else {
-            version = link == 228 ? 4 : link == 229 ? 6 : (len > 0 ? p[0] >> 4 : 0);
-        }
+    const auto st = tcpstate_pcap::for_each_segment(bytes.data(), bytes.size(), [&out](const tcpstate_segment& s) {
         Packet pk;
-        const std::uint8_t* l4;
-        std::size_t l4_len, avail;
-        if (version == 4) {
-            if (len < 20 || p[9] != 6 || (be16(p + 6) & 0x3fff) != 0) continue;
-            const std::size_t ihl = (p[0] & 0x0fu) * 4u, total = be16(p + 2);
-            if (ihl < 20 || total < ihl || len < ihl) continue;
-            pk.addr_len = 4;
-            std::memcpy(pk.src.data(), p + 12, 4);
-            std::memcpy(pk.dst.data(), p + 16, 4);
-            l4 = p + ihl;
-            l4_len = total - ihl;
-            avail = len - ihl;
-        } else if (version == 6) {
-            if (len < 40 || p[6] != 6) continue;
-            pk.addr_len = 16;
-            std::memcpy(pk.src.data(), p + 8, 16);
-            std::memcpy(pk.dst.data(), p + 24, 16);
-            l4 = p + 40;
-            l4_len = be16(p + 4);
-            avail = len - 40;
-        } else {
-            continue;
-        }
-        if (avail < 20 || l4_len < 20) continue;
-        const std::size_t doff = (l4[12] >> 4) * 4u;
-        if (doff < 20 || doff > l4_len || doff > avail) continue;
-        pk.src_port = be16(l4);
-        pk.dst_port = be16(l4 + 2);
-        pk.seq = be32(l4 + 4);
-        pk.ack = be32(l4 + 8);
-        pk.flags = static_cast<std::uint16_t>((l4[12] & 0x01u) << 8 | l4[13]);
-        pk.window = be16(l4 + 14);
-        for (std::size_t i = 20; i < doff;) {
-            const std::uint8_t kind = l4[i];
-            if (kind == 0) break;
-            if (kind == 1) {
-                ++i;
-                continue;
-            }
-            if (i + 1 >= doff || l4[i + 1] < 2) break;
-            if (kind == 3 && l4[i + 1] == 3 && i + 2 < doff) pk.wscale = l4[i + 2];
-            i += l4[i + 1];
-        }
-        pk.payload_len = static_cast<std::uint32_t>(l4_len - doff);
-        const std::size_t captured = std::min(l4_len, avail) - doff;
-        pk.payload.assign(l4 + doff, l4 + doff + captured);
+        pk.addr_len = s.addr_len;
+        std::memcpy(pk.src.data(), s.src_addr, s.addr_len);
+        std::memcpy(pk.dst.data(), s.dst_addr, s.addr_len);
+        pk.src_port = s.src_port;
+        pk.dst_port = s.dst_port;
+        pk.seq = s.seq;
+        pk.ack = s.ack;
+        pk.flags = s.flags;
+        pk.window = s.window;
+        pk.wscale = s.wscale;
+        pk.payload_len = s.payload_len;
+        if (s.payload) pk.payload.assign(s.payload, s.payload + s.payload_captured);
         out.push_back(std::move(pk));
-    }
-    return true;
+    });
+    return st == tcpstate_pcap::Status::Ok;
 }
 
 struct Rng {  // splitmix64
     std::uint64_t s;
-    std::uint64_t next() {
-        std::uint64_t z = (s += 0x9e3779b97f4a7c15ull);
-        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-        z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-        return z ^ (z >> 31);
-    }
+    std::uint64_t next() { return splitmix64_next(s); }
     std::uint32_t below(std::uint32_t n) { return static_cast<std::uint32_t>((next() >> 32) * n >> 32); }
     bool chance(unsigned per_mille) { return below(1000) < per_mille; }
     std::int32_t small() { return static_cast<std::int32_t>(below(7)) - 3; }  // -3..3
