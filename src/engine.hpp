@@ -2,6 +2,7 @@
 // observer's view. See docs/model.md for the model; this file is its implementation.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <type_traits>
@@ -114,35 +115,9 @@ struct SegmentView {
 
 std::uint64_t endpoint_id(const std::uint8_t* addr, std::size_t len, std::uint16_t port);
 
-// A dense table indexed from 0 that grows by fixed-size pages: no reallocation, no copy, no
-// capacity slack beyond the last page, and growing never needs the old and new table at once
-// (docs/performance.md, C1/C2).
-template <typename T, unsigned kShift>
-class PagedTable {
-public:
-    static constexpr std::size_t kPage = std::size_t{1} << kShift;
-    std::size_t size() const { return size_; }
-    T& operator[](std::size_t i) { return pages_[i >> kShift][i & (kPage - 1)]; }
-    const T& operator[](std::size_t i) const { return pages_[i >> kShift][i & (kPage - 1)]; }
-    void grow_to(std::size_t n) {  // makes [0, n) addressable, value-initialised
-        while (pages_.size() * kPage < n) pages_.push_back(std::make_unique<T[]>(kPage));
-        if (n > size_) size_ = n;
-    }
-    std::size_t memory() const { return pages_.size() * kPage * sizeof(T) + pages_.capacity() * sizeof(void*); }
-    template <typename F>
-    void for_each(F f) const {
-        for (std::size_t i = 0; i < size_; ++i) f((*this)[i]);
-    }
-
-private:
-    std::vector<std::unique_ptr<T[]>> pages_;
-    std::size_t size_ = 0;
-};
-
-// The same for a trivial T whose value-initialised form is all zero bytes (the per-frame results):
-// pages are carved from 2 MiB groups mapped fresh (zero) and 2 MiB aligned, with
-// madvise(MADV_HUGEPAGE), so the kernel can back a group with one huge page: one page fault and
-// one TLB entry instead of 512 (docs/performance.md C6). memory() counts whole groups.
+// Memory for the dense tables below: 2 MiB groups mapped fresh (zero) and 2 MiB aligned, with
+// madvise(MADV_HUGEPAGE), so the kernel can back a group with one huge page: one page fault and one
+// TLB entry instead of 512 (docs/performance.md C6). memory() counts whole groups.
 class HugeGroups {
 public:
     static constexpr std::size_t kGroup = std::size_t{2} << 20;
@@ -158,21 +133,44 @@ private:
     std::size_t used_ = kGroup;  // bytes taken from the last group
 };
 
+// A dense table indexed from 0 that grows by fixed-size pages: no reallocation, no copy, and growing
+// never needs the old and new table at once (docs/performance.md, C1/C2). The pages are carved from
+// HugeGroups; a group holds whole pages only (the rest of it, less than a page, stays unused). A
+// trivial T, whose value-initialised form is all zero bytes (the per-frame results), is used as the
+// fresh mapping gives it; any other T (the connections) is value-initialised in place when its page
+// is added and destroyed with the table.
 template <typename T, unsigned kShift>
 class HugePagedTable {
-    static_assert(std::is_trivially_default_constructible_v<T> && std::is_trivially_destructible_v<T>);
-    static_assert(HugeGroups::kGroup % (sizeof(T) << kShift) == 0);
+    static constexpr bool kZeroIsValue = std::is_trivially_default_constructible_v<T> && std::is_trivially_destructible_v<T>;
+    static_assert((sizeof(T) << kShift) <= HugeGroups::kGroup);
 
 public:
     static constexpr std::size_t kPage = std::size_t{1} << kShift;
+    HugePagedTable() = default;
+    HugePagedTable(const HugePagedTable&) = delete;
+    HugePagedTable& operator=(const HugePagedTable&) = delete;
+    ~HugePagedTable() {
+        if constexpr (!std::is_trivially_destructible_v<T>)
+            for (T* p : pages_) std::destroy_n(p, kPage);
+    }
     std::size_t size() const { return size_; }
     T& operator[](std::size_t i) { return pages_[i >> kShift][i & (kPage - 1)]; }
     const T& operator[](std::size_t i) const { return pages_[i >> kShift][i & (kPage - 1)]; }
-    void grow_to(std::size_t n) {  // makes [0, n) addressable, zero
-        while (pages_.size() * kPage < n) pages_.push_back(static_cast<T*>(groups_.take(kPage * sizeof(T))));
+    void grow_to(std::size_t n) {  // makes [0, n) addressable, value-initialised
+        while (pages_.size() * kPage < n) {
+            // Room first, so that push_back cannot throw once the page is constructed.
+            if (pages_.size() == pages_.capacity()) pages_.reserve(std::max<std::size_t>(16, 2 * pages_.capacity()));
+            T* p = static_cast<T*>(groups_.take(kPage * sizeof(T)));
+            if constexpr (!kZeroIsValue) std::uninitialized_value_construct_n(p, kPage);
+            pages_.push_back(p);
+        }
         if (n > size_) size_ = n;
     }
     std::size_t memory() const { return groups_.memory() + pages_.capacity() * sizeof(void*); }
+    template <typename F>
+    void for_each(F f) const {
+        for (std::size_t i = 0; i < size_; ++i) f((*this)[i]);
+    }
 
 private:
     HugeGroups groups_;
@@ -218,7 +216,7 @@ private:
         std::uint32_t stream_plus1 = 0;  // 0: empty
         std::uint32_t fingerprint = 0;
     };
-    PagedTable<Connection, 8> conns_;
+    HugePagedTable<Connection, 8> conns_;
     std::unique_ptr<TupleSlot[]> tuple_slots_;
     std::size_t tuple_mask_ = 0;   // slot count - 1 (0 while tuple_slots_ is null)
     std::size_t tuple_count_ = 0;
