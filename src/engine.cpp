@@ -24,9 +24,11 @@ Connection::~Connection() = default;
 Connection::Connection(Connection&&) noexcept = default;
 Connection& Connection::operator=(Connection&&) noexcept = default;
 
+namespace {
+
 // Only needs to tell the two ends of one connection apart: two word loads and two multiplies
 // (injective for IPv4: address and port fit one word and the multiplier is odd).
-std::uint64_t endpoint_id(const std::uint8_t* addr, std::size_t len, std::uint16_t port) {
+[[gnu::always_inline]] inline std::uint64_t endpoint_id(const std::uint8_t* addr, std::size_t len, std::uint16_t port) {
     std::uint64_t a = 0, b = 0;
     if (addr && len == 4) {
         std::uint32_t v;
@@ -42,8 +44,6 @@ std::uint64_t endpoint_id(const std::uint8_t* addr, std::size_t len, std::uint16
     h ^= (b ^ (h >> 29)) * 0xbf58476d1ce4e5b9ull;
     return h == 0 ? 1 : h;
 }
-
-namespace {
 
 constexpr std::uint8_t kMaxWscale = 14;  // RFC 7323 2.3
 
@@ -320,13 +320,13 @@ bool Engine::process(const tcpstate_segment& seg, std::uint32_t layer, tcpstate_
     // 4.4 and later open a new tcp.stream for the SYN-ACK, 4.0 does not (docs/releases.md). A
     // SYN-ACK that opens a tcp.stream but answers the SYN of a connection still in SYN-SENT on
     // the same 4-tuple continues that connection, under its stream number.
+    const std::uint64_t src = endpoint_id(seg.src_addr, seg.addr_len, seg.src_port);
+    const std::uint64_t dst = endpoint_id(seg.dst_addr, seg.addr_len, seg.dst_port);
     std::uint32_t stream = seg.stream;
     if (const auto a = alias_.empty() ? alias_.end() : alias_.find(stream); a != alias_.end()) {
         stream = a->second;
     } else if (!conns_[stream].started &&
                (seg.flags & (TCPSTATE_SYN | TCPSTATE_ACK | TCPSTATE_RST)) == (TCPSTATE_SYN | TCPSTATE_ACK)) {
-        const std::uint64_t src = endpoint_id(seg.src_addr, seg.addr_len, seg.src_port);
-        const std::uint64_t dst = endpoint_id(seg.dst_addr, seg.addr_len, seg.dst_port);
         const std::uint32_t prev = find_tuple(tuple_key(src, dst));
         if (prev != kNoStream && prev != stream && prev < conns_.size()) {
             const Endpoint& client = conns_[prev].ep[0];
@@ -340,8 +340,8 @@ bool Engine::process(const tcpstate_segment& seg, std::uint32_t layer, tcpstate_
 
     const SegmentView s{stream,
                         seg.frame,
-                        endpoint_id(seg.src_addr, seg.addr_len, seg.src_port),
-                        endpoint_id(seg.dst_addr, seg.addr_len, seg.dst_port),
+                        src,
+                        dst,
                         Seq(seg.seq),
                         Seq(seg.ack),
                         seg.flags,

@@ -113,8 +113,6 @@ struct SegmentView {
     std::uint32_t seg_len() const { return rst() ? 0 : payload_len + (syn() ? 1u : 0u) + (fin() ? 1u : 0u); }
 };
 
-std::uint64_t endpoint_id(const std::uint8_t* addr, std::size_t len, std::uint16_t port);
-
 // Memory for the dense tables below: 2 MiB groups mapped fresh (zero) and 2 MiB aligned, with
 // madvise(MADV_HUGEPAGE), so the kernel can back a group with one huge page: one page fault and one
 // TLB entry instead of 512 (docs/performance.md C6). memory() counts whole groups.
@@ -157,13 +155,7 @@ public:
     T& operator[](std::size_t i) { return pages_[i >> kShift][i & (kPage - 1)]; }
     const T& operator[](std::size_t i) const { return pages_[i >> kShift][i & (kPage - 1)]; }
     void grow_to(std::size_t n) {  // makes [0, n) addressable, value-initialised
-        while (pages_.size() * kPage < n) {
-            // Room first, so that push_back cannot throw once the page is constructed.
-            if (pages_.size() == pages_.capacity()) pages_.reserve(std::max<std::size_t>(16, 2 * pages_.capacity()));
-            T* p = static_cast<T*>(groups_.take(kPage * sizeof(T)));
-            if constexpr (!kZeroIsValue) std::uninitialized_value_construct_n(p, kPage);
-            pages_.push_back(p);
-        }
+        if (n > addressable_) [[unlikely]] add_pages(n);
         if (n > size_) size_ = n;
     }
     std::size_t memory() const { return groups_.memory() + pages_.capacity() * sizeof(void*); }
@@ -173,9 +165,21 @@ public:
     }
 
 private:
+    [[gnu::noinline]] void add_pages(std::size_t n) {
+        while (addressable_ < n) {
+            // Room first, so that push_back cannot throw once the page is constructed.
+            if (pages_.size() == pages_.capacity()) pages_.reserve(std::max<std::size_t>(16, 2 * pages_.capacity()));
+            T* p = static_cast<T*>(groups_.take(kPage * sizeof(T)));
+            if constexpr (!kZeroIsValue) std::uninitialized_value_construct_n(p, kPage);
+            pages_.push_back(p);
+            addressable_ += kPage;
+        }
+    }
+
     HugeGroups groups_;
     std::vector<T*> pages_;
     std::size_t size_ = 0;
+    std::size_t addressable_ = 0;  // pages_.size() * kPage
 };
 
 class Engine {
