@@ -158,11 +158,16 @@ PayloadChunk new_payload(Endpoint& e, const SegmentView& s) {
 }
 
 // The WebSocket tracker sees each direction's new payload bytes in order (S: the sender, d: its
-// index; retrans: the segment wholly repeats sequence space already sent).
+// index; retrans: the segment wholly repeats sequence space already sent). Once the session is done,
+// the endpoints' ws_* fields stop following the stream: only new_payload() reads them.
 void websocket_step(Connection& c, Endpoint& S, const SegmentView& s, int d, bool retrans, std::uint8_t& bits,
                     std::uint16_t& close, FindingSet& findings) {
-    if (!c.ws && s.payload_captured == 0) return;
-    if (!c.ws) c.ws = std::make_unique<ws::Session>();
+    if (!c.ws) {
+        if (s.payload_captured == 0) return;
+        c.ws = std::make_unique<ws::Session>();
+    } else if (c.ws->done()) {
+        return;  // the tracker is finished: what follows would feed it for an empty result
+    }
     const bool from_client = d == 0;
     ws::FeedResult wr;
     wr.active = c.ws->active();

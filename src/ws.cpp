@@ -585,7 +585,6 @@ FeedResult Session::on_tcp_close(bool from_client, bool /*rst*/, std::uint32_t /
     return r;
 }
 
-bool Session::active() const { return phase_ == Phase::Active; }
 std::string_view Session::key() const { return d_ ? std::string_view(d_->key) : std::string_view(); }
 std::string_view Session::accept_seen() const { return d_ ? std::string_view(d_->accept_seen) : std::string_view(); }
 std::string_view Session::accept_expected() const { return d_ ? std::string_view(d_->accept_expected) : std::string_view(); }

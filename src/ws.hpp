@@ -76,7 +76,10 @@ public:
     // TCP FIN or RST sent by one side (called after feed() for the same segment's payload).
     FeedResult on_tcp_close(bool from_client, bool rst, std::uint32_t frame);
 
-    bool active() const;
+    bool active() const { return phase_ == Phase::Active; }
+    // Nothing more to look at: Done is final, feed() and on_tcp_close() return an empty FeedResult
+    // from then on and change nothing.
+    bool done() const { return phase_ == Phase::Done; }
     std::string_view key() const;              // Sec-WebSocket-Key as seen ("" if none)
     std::string_view accept_seen() const;      // Sec-WebSocket-Accept as seen ("" if none)
     std::string_view accept_expected() const;  // compute_accept(key) ("" if no valid key)
