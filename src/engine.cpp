@@ -1037,7 +1037,9 @@ int Engine::locate(Connection& c, const SegmentView& s, FindingSet& f, bool& new
 tcpstate_result Engine::analyse(Connection& c, const SegmentView& s) {
     FindingSet notes;
     bool new_incarnation = false;
-    const int d = locate(c, s, notes, new_incarnation);
+    // For a started connection and anything but a bare SYN, locate() only tells the sender's side.
+    const bool bare_syn = (s.flags & (TCPSTATE_SYN | TCPSTATE_ACK | TCPSTATE_RST)) == TCPSTATE_SYN;
+    const int d = c.started && !bare_syn ? (s.src == c.client_id ? 0 : 1) : locate(c, s, notes, new_incarnation);
     tcpstate_result r;
     if (fast_path_ && !new_incarnation && notes.empty() && analyse_established(c, s, d, r)) return r;
     return SegmentAnalysis(c, s, d, notes, new_incarnation).run();
