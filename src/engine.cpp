@@ -158,16 +158,12 @@ PayloadChunk new_payload(Endpoint& e, const SegmentView& s) {
 }
 
 // The WebSocket tracker sees each direction's new payload bytes in order (S: the sender, d: its
-// index; retrans: the segment wholly repeats sequence space already sent). Once the session is done,
-// the endpoints' ws_* fields stop following the stream: only new_payload() reads them.
-void websocket_step(Connection& c, Endpoint& S, const SegmentView& s, int d, bool retrans, std::uint8_t& bits,
-                    std::uint16_t& close, FindingSet& findings) {
-    if (!c.ws) {
-        if (s.payload_captured == 0) return;
-        c.ws = std::make_unique<ws::Session>();
-    } else if (c.ws->done()) {
-        return;  // the tracker is finished: what follows would feed it for an empty result
-    }
+// index; retrans: the segment wholly repeats sequence space already sent). Called by websocket_step()
+// below, which skips it once the session is done: from then on the endpoints' ws_* fields stop
+// following the stream (only new_payload() reads them).
+[[gnu::noinline]] void websocket_feed(Connection& c, Endpoint& S, const SegmentView& s, int d, bool retrans, std::uint8_t& bits,
+                                      std::uint16_t& close, FindingSet& findings) {
+    if (!c.ws) c.ws = std::make_unique<ws::Session>();
     const bool from_client = d == 0;
     ws::FeedResult wr;
     wr.active = c.ws->active();
@@ -187,6 +183,14 @@ void websocket_step(Connection& c, Endpoint& S, const SegmentView& s, int d, boo
         close = static_cast<std::uint16_t>(wr.close_code);
     }
     findings |= wr.findings;
+}
+
+// The step for every segment: nothing to do without a session and payload to start one, or once
+// the session is done (what follows would feed it for an empty result).
+inline void websocket_step(Connection& c, Endpoint& S, const SegmentView& s, int d, bool retrans, std::uint8_t& bits,
+                           std::uint16_t& close, FindingSet& findings) {
+    if (c.ws ? c.ws->done() : s.payload_captured == 0) return;
+    websocket_feed(c, S, s, d, retrans, bits, close, findings);
 }
 
 }  // namespace
