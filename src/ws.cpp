@@ -218,6 +218,38 @@ std::size_t head_end(const std::uint8_t* p, std::size_t n, std::size_t from) {
     return at == std::string_view::npos ? 0 : at + kCrlfCrlf.size();
 }
 
+// head_end(p, n, 0) and, when that is not 0, may_have_upgrade_field() of the head p[0..end), in one
+// pass: one memchr per line instead of two. Every CRLF CRLF has an LF second, so testing the bytes
+// around each LF in order finds the first one. Every LF before it is followed by that head's bytes,
+// and a line starting "upgrade:" (no CR or LF in those 8 bytes) cannot reach into the blank line,
+// so an 8-byte test that fits in p[0..n) is the one may_have_upgrade_field() makes.
+std::size_t request_head_end(const std::uint8_t* p, std::size_t n, bool& upgrade) {
+    constexpr std::string_view kName = "upgrade:";
+    std::uint64_t want;
+    std::memcpy(&want, kName.data(), 8);
+    constexpr std::uint64_t kCase = 0x2020202020202020ull;
+    const char* const begin = reinterpret_cast<const char*>(p);
+    const char* const end = begin + n;
+    const char* q = begin;
+    bool up = false;
+    while (true) {
+        const void* lf = std::memchr(q, '\n', static_cast<std::size_t>(end - q));
+        if (!lf) return 0;
+        const char* const l = static_cast<const char*>(lf);
+        const std::ptrdiff_t after = end - l;  // bytes from the LF on
+        if (after >= 3 && l > begin && l[-1] == '\r' && l[1] == '\r' && l[2] == '\n') {
+            upgrade = up;
+            return static_cast<std::size_t>(l + 3 - begin);
+        }
+        if (!up && after >= 9) {
+            std::uint64_t w;
+            std::memcpy(&w, l + 1, 8);
+            up = (w | kCase) == want;
+        }
+        q = l + 1;
+    }
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Frame walking (RFC 6455 5.2), one per direction.
 
@@ -348,10 +380,13 @@ Session& Session::operator=(Session&&) noexcept = default;
 
 // Offers a chunk to the head being assembled in this direction. Zero-copy when the buffer is empty
 // and the chunk holds the whole head; else the bytes are copied, never more than kMaxHead in all.
-static HeadStep take_head(std::unique_ptr<Session::Detail>& d, const std::uint8_t* data, std::size_t len) {
+// With `upgrade` (a request), a Complete step also sets *upgrade to may_have_upgrade_field(head).
+static HeadStep take_head(std::unique_ptr<Session::Detail>& d, const std::uint8_t* data, std::size_t len,
+                          bool* upgrade = nullptr) {
     HeadStep s;
     if (!d || d->head.empty()) {
-        const std::size_t end = head_end(data, std::min(len, kMaxHead), 0);
+        const std::size_t n = std::min(len, kMaxHead);
+        const std::size_t end = upgrade ? request_head_end(data, n, *upgrade) : head_end(data, n, 0);
         if (end != 0) return {HeadState::Complete, {reinterpret_cast<const char*>(data), end}, end};
         if (len >= kMaxHead) return {HeadState::TooLarge, {}, 0};
         if (!d) d = std::make_unique<Session::Detail>();
@@ -364,7 +399,11 @@ static HeadStep take_head(std::unique_ptr<Session::Detail>& d, const std::uint8_
     const std::size_t take = std::min(len, kMaxHead - old);
     buf.append(reinterpret_cast<const char*>(data), take);
     const std::size_t end = head_end(reinterpret_cast<const std::uint8_t*>(buf.data()), buf.size(), old < 3 ? 0 : old - 3);
-    if (end != 0) return {HeadState::Complete, std::string_view(buf).substr(0, end), end - old};
+    if (end != 0) {
+        const std::string_view head = std::string_view(buf).substr(0, end);
+        if (upgrade) *upgrade = may_have_upgrade_field(head);
+        return {HeadState::Complete, head, end - old};
+    }
     if (buf.size() >= kMaxHead) return {HeadState::TooLarge, {}, 0};
     s.used = take;
     return s;
@@ -453,7 +492,8 @@ FeedResult Session::feed_client_start(const std::uint8_t* data, std::size_t len,
 
 FeedResult Session::feed_request(const std::uint8_t* data, std::size_t len, std::uint32_t frame) {
     FeedResult r;
-    const HeadStep s = take_head(d_, data, len);
+    bool upgrade = false;
+    const HeadStep s = take_head(d_, data, len, &upgrade);
     switch (s.state) {
     case HeadState::Partial:
         return r;
@@ -465,7 +505,8 @@ FeedResult Session::feed_request(const std::uint8_t* data, std::size_t len, std:
         break;
     }
     // A request without an Upgrade field is not an upgrade request: refused below without parsing.
-    if (!may_have_upgrade_field(s.head)) {
+    // (`upgrade` is may_have_upgrade_field(s.head), found by take_head() while it looked for the end.)
+    if (!upgrade) {
         finish(false);
         return r;
     }
