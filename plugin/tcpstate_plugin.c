@@ -7,6 +7,8 @@
  */
 #include "ws_compat.h"
 
+#include <string.h>
+
 #include <epan/expert.h>
 #include <epan/packet.h>
 #include <epan/prefs.h>
@@ -216,9 +218,20 @@ analyse_frame(packet_info *pinfo, proto_tree *tree)
 static void
 put(char *buf, size_t size, size_t *len, const char *text)
 {
-    while (*text && *len + 1 < size)
-        buf[(*len)++] = *text++;
+    size_t n = strlen(text);
+    if (n > size - 1 - *len)
+        n = size - 1 - *len;
+    memcpy(buf + *len, text, n);
+    *len += n;
     buf[*len] = '\0';
+}
+
+/* Whether item labels will be shown (GUI details pane, -V, -T fields/pdml). In a tree built only
+ * to filter or colour, Wireshark discards label text: it is then not assembled at all. */
+static gboolean
+labels_shown(proto_tree *tree)
+{
+    return tree && PTREE_DATA(tree)->visible;
 }
 
 
@@ -272,12 +285,14 @@ draw_conn(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const tcpstate_re
     if (!tcpstate_engine_conn_info(engine, r->stream, &ci))
         return;
     proto_item *ti = add_generated(proto_tree_add_string(tree, hf_conn_state, tvb, 0, 0, ci.state));
-    char label[96];
-    size_t len = 0;
-    put(label, sizeof label, &len, "Connection state (Zeek): ");
-    put(label, sizeof label, &len, ci.state);
-    put(label, sizeof label, &len, PINFO_FD_VISITED(pinfo) ? " (final)" : " (so far)");
-    proto_item_set_text(ti, "%s", label);  /* set once, as the top item's (P3) */
+    if (labels_shown(tree)) {
+        char label[96];
+        size_t len = 0;
+        put(label, sizeof label, &len, "Connection state (Zeek): ");
+        put(label, sizeof label, &len, ci.state);
+        put(label, sizeof label, &len, PINFO_FD_VISITED(pinfo) ? " (final)" : " (so far)");
+        proto_item_set_text(ti, "%s", label);  /* set once, as the top item's (P3) */
+    }
     proto_tree *ct = proto_item_add_subtree(ti, ett_tcpstate_conn);
     add_generated(proto_tree_add_string(ct, hf_conn_history, tvb, 0, 0, ci.history));
     if (ci.syn_frame)
@@ -371,15 +386,17 @@ draw_result(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const tcpstate_
     proto_item *top = proto_tree_add_item(tree, proto_tcpstate, tvb, 0, 0, ENC_NA);
     /* "TCP State: SYN-ACK (handshake 2/3) | C: ESTABLISHED | S: SYN_RCVD", assembled here and set
      * once: cheaper than proto_item_append_text's label fill plus formatting (docs/performance.md P3). */
-    char label[160];
-    size_t len = 0;
-    put(label, sizeof label, &len, "TCP State: ");
-    put(label, sizeof label, &len, step);
-    put(label, sizeof label, &len, " | C: ");
-    put(label, sizeof label, &len, tcpstate_state_name(tcpstate_result_client_state(r)));
-    put(label, sizeof label, &len, " | S: ");
-    put(label, sizeof label, &len, tcpstate_state_name(tcpstate_result_server_state(r)));
-    proto_item_set_text(top, "%s", label);
+    if (labels_shown(tree)) {
+        char label[160];
+        size_t len = 0;
+        put(label, sizeof label, &len, "TCP State: ");
+        put(label, sizeof label, &len, step);
+        put(label, sizeof label, &len, " | C: ");
+        put(label, sizeof label, &len, tcpstate_state_name(tcpstate_result_client_state(r)));
+        put(label, sizeof label, &len, " | S: ");
+        put(label, sizeof label, &len, tcpstate_state_name(tcpstate_result_server_state(r)));
+        proto_item_set_text(top, "%s", label);
+    }
     proto_tree *t = proto_item_add_subtree(top, ett_tcpstate);
 
     add_generated(proto_tree_add_uint(t, hf_stream, tvb, 0, 0, r->stream));

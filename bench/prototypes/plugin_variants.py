@@ -1,8 +1,8 @@
 # Measurement switches for the plugin cost breakdown of docs/performance.md (made against commit
-# c8fe916), applied to a COPY of the repository, never to plugin/ itself:
+# c8fe916, updated for the label set once), applied to a COPY of the repository, never to plugin/ itself:
 #   python3 bench/prototypes/plugin_variants.py /some/copy, build the copy, then run scripts/tshark with
 #   TCPSTATE_BUILD=/some/copy/build and TCPSTATE_VARIANT=1 (analyse, do not draw), 2 (do nothing),
-#   3 (do nothing, register no wanted hfids), or TCPSTATE_SKIP bits: 1 the top item's append_text,
+#   3 (do nothing, register no wanted hfids), or TCPSTATE_SKIP bits: 1 the top item's label,
 #   2 all fields under the top item, 4 append_info (Info column), 8 draw_conn.
 # Count instructions with TCPSTATE_TSHARK set to a script running `valgrind --tool=callgrind tshark "$@"`.
 import sys
@@ -24,12 +24,10 @@ rep = [
 ('''    set_postdissector_wanted_hfids(tcpstate_handle, wanted);''', '''    const char *v = getenv("TCPSTATE_VARIANT");
     if (!v || atoi(v) < 3)
         set_postdissector_wanted_hfids(tcpstate_handle, wanted);'''),
-('''static void
-draw_result(proto_tree *tree''', '''static int skip_bits = -1;
-static void
-draw_result(proto_tree *tree'''),
-('''    proto_item_append_text(top, ": %s | C: %s | S: %s", step,''', '''    if (skip_bits < 0) { const char *v = getenv("TCPSTATE_SKIP"); skip_bits = v ? atoi(v) : 0; }
-    if (!(skip_bits & 1)) proto_item_append_text(top, ": %s | C: %s | S: %s", step,'''),
+('''/* The full per-segment record''', '''static int skip_bits = -1;
+/* The full per-segment record'''),
+('''    proto_item_set_text(top, "%s", label);''', '''    if (skip_bits < 0) { const char *v = getenv("TCPSTATE_SKIP"); skip_bits = v ? atoi(v) : 0; }
+    if (!(skip_bits & 1)) proto_item_set_text(top, "%s", label);'''),
 ('''    proto_tree *t = proto_item_add_subtree(top, ett_tcpstate);
 ''', '''    proto_tree *t = proto_item_add_subtree(top, ett_tcpstate);
     if (skip_bits & 2) return;
