@@ -991,6 +991,128 @@ bool analyse_established(Connection& c, const SegmentView& s, int d, tcpstate_re
     return true;
 }
 
+// The first FIN of a connection (FIN 1/4, or FIN 3/4 when the other side was recorded as the first
+// closer without a FIN sent): FIN and ACK (no SYN or RST) between two ESTABLISHED endpoints whose
+// sequence spaces are known, with neither FIN sent yet and no crossing to apply. As for
+// analyse_established(), every line is what SegmentAnalysis::run() does for such a segment; the
+// result and the state written are the same. Returns false (nothing written) otherwise.
+bool analyse_first_fin(Connection& c, const SegmentView& s, int d, tcpstate_result& out) {
+    Endpoint& S = c.ep[d];
+    Endpoint& R = c.ep[1 - d];
+    constexpr std::uint16_t kCtl = TCPSTATE_SYN | TCPSTATE_ACK | TCPSTATE_FIN | TCPSTATE_RST;
+    if ((s.flags & kCtl) != (TCPSTATE_ACK | TCPSTATE_FIN) || S.state != State::Established ||
+        R.state != State::Established || !S.seq_known || !R.seq_known || !R.rcv_known || S.fin_sent || R.fin_sent)
+        return false;
+    // apply_crossing_rule(): a pending SYN or FIN that this segment does not acknowledge crossed it.
+    if (S.pending != Control::None && S.pending != Control::AckOfControl && s.ack < S.pending_end) return false;
+    constexpr State kSent = send_cell(SendEvent::Fin, State::Established).next;
+    static_assert(send_cell(SendEvent::Fin, State::Established).verdict == SendVerdict::Ok);
+    static_assert(!in(State::Established, kFinSent));
+    constexpr State kReceived = recv_next(kRecvFin, State::Established);
+    static_assert(kReceived != State::Established);
+
+    S.pending = Control::None;
+    const std::uint32_t len = s.payload_len + 1;  // SEG.LEN: the FIN counts
+    const Seq snd_nxt = S.snd_nxt;
+    // shape_sender(): no control repeat (no FIN sent before), no keep-alive (a FIN)
+    const bool retrans = s.seq + len <= snd_nxt;
+    // judge_receiver_window(): no window probe (a FIN)
+    Window win;
+    win.rcv_nxt = R.rcv_nxt;
+    const bool wholly_old = s.seq + len <= R.rcv_nxt;
+    if (R.window_known && c.scaling_known) {
+        win.known = true;
+        const std::int32_t room = R.right_edge - R.rcv_nxt;
+        win.wnd = room > 0 ? static_cast<std::uint32_t>(room) : 0;
+    }
+    // receive_synchronized()
+    Findings f;
+    bool accepted = false;
+    if (!acceptable(s.seq, len, win)) {
+        if (!(retrans || wholly_old)) f.add(Finding::OutOfWindow, s.seq.v, win.right_edge().v);
+    } else if (s.ack > R.snd_nxt) {
+        f.add(Finding::AckUnsent, s.ack.v, R.snd_nxt.v);
+    } else {
+        accepted = true;
+    }
+    // expected_values()
+    tcpstate_result r{};
+    r.stream = s.stream;
+    r.detail_finding = 0xff;
+    r.flags |= TCPSTATE_R_HAS_SEQ_EXPECTED;
+    r.seq_expected = snd_nxt.v;
+    if (s.seq == snd_nxt) r.flags |= TCPSTATE_R_SEQ_OK;
+    r.flags |= TCPSTATE_R_HAS_ACK_EXPECTED;
+    r.ack_expected = R.snd_nxt.v;
+    if (s.ack <= R.snd_nxt) r.flags |= TCPSTATE_R_ACK_OK;
+    const bool content_gap = s.ack > R.snd_nxt;  // summarise(), from the receiver's state before
+    // commit_sender()
+    const Seq end = s.seq + len;
+    S.snd_nxt = seq_max(snd_nxt, end);
+    S.fin_seq = s.seq + s.payload_len;
+    S.fin_sent = true;
+    if (c.scaling_known) {
+        const unsigned shift = c.scaling_on ? S.wscale : 0;
+        const Seq edge = s.ack + (static_cast<std::uint32_t>(s.window) << shift);
+        S.right_edge = S.window_known ? seq_max(S.right_edge, edge) : edge;
+        S.window_known = true;
+    }
+    S.state = kSent;
+    // commit_receiver()
+    const State received = accepted ? kReceived : State::Established;
+    if (accepted) {
+        R.pending = Control::Fin;
+        R.pending_before = State::Established;
+        R.pending_end = S.fin_seq + 1;
+        R.rcv_nxt = seq_max(R.rcv_nxt, end);
+    }
+    R.state = received;
+    // classify_step(): fin_step() with no FIN acknowledged (the peer sent none) and no repeat
+    Step step = Step::Fin3;
+    if (c.first_closer < 0 || c.first_closer == d) {
+        c.first_closer = static_cast<std::int8_t>(d);
+        step = Step::Fin1;
+    }
+    S.fin_step = step;
+    if (d == 0 && R.syn_sent) c.hs3_seen = true;
+    S.fin_retransmitted = false;
+    S.synack_retransmitted = false;
+    // summarise()
+    SummarySegment sum;
+    sum.from_orig = d == 0;
+    sum.flags = s.flags;
+    sum.payload_len = s.payload_len;
+    sum.retransmission = retrans;
+    sum.zero_window = s.window == 0;
+    sum.content_gap = content_gap;
+    sum.frame = s.frame;
+    sum.seq = s.seq.v;
+    c.summary.on_segment(sum);
+    // websocket()
+    std::uint8_t ws_bits = 0;
+    std::uint16_t ws_close = 0;
+    websocket_step(c, S, s, d, retrans, ws_bits, ws_close, f.set);
+    // finish()
+    constexpr auto est = static_cast<unsigned>(State::Established);
+    r.step = static_cast<std::uint8_t>(static_cast<unsigned>(step) | static_cast<unsigned>(kSent) << 4);
+    r.sender_states = static_cast<std::uint8_t>(est | static_cast<unsigned>(kSent) << 4);
+    r.receiver_states = static_cast<std::uint8_t>(est | static_cast<unsigned>(received) << 4);
+    if (d == 1) r.flags |= TCPSTATE_R_SENDER_SERVER;
+    if (retrans) r.flags |= TCPSTATE_R_RETRANSMISSION;
+    if (accepted) r.flags |= TCPSTATE_R_ACCEPTABLE;
+    if (c.midstream) r.flags |= TCPSTATE_R_MIDSTREAM;
+    r.findings = f.set.raw();
+    if (f.detail.finding != Finding::Count_) {
+        r.detail_finding = static_cast<std::uint8_t>(f.detail.finding);
+        r.detail_seen = f.detail.seen;
+        r.detail_bound = f.detail.bound;
+    }
+    r.ws = static_cast<std::uint8_t>(ws_bits | TCPSTATE_VALID);
+    r.ws_close_code = ws_close;
+    out = r;
+    return true;
+}
+
 }  // namespace
 
 // The connection a segment belongs to, and which end sent it. Handles the first segment of a
@@ -1045,7 +1167,9 @@ tcpstate_result Engine::analyse(Connection& c, const SegmentView& s) {
     const bool bare_syn = (s.flags & (TCPSTATE_SYN | TCPSTATE_ACK | TCPSTATE_RST)) == TCPSTATE_SYN;
     const int d = c.started && !bare_syn ? (s.src == c.client_id ? 0 : 1) : locate(c, s, notes, new_incarnation);
     tcpstate_result r;
-    if (fast_path_ && !new_incarnation && notes.empty() && analyse_established(c, s, d, r)) return r;
+    if (fast_path_ && !new_incarnation && notes.empty() &&
+        (analyse_established(c, s, d, r) || analyse_first_fin(c, s, d, r)))
+        return r;
     return SegmentAnalysis(c, s, d, notes, new_incarnation).run();
 }
 

@@ -224,9 +224,10 @@ std::string hex(const tcpstate_result& r) {
     return t;
 }
 
-// Counts over all inputs: how much of the fast path's domain the inputs reached.
+// Counts over all inputs: how much of the fast paths' domains the inputs reached. `first_fin`: FIN
+// without SYN or RST from ESTABLISHED to FIN_WAIT_1, received in ESTABLISHED (analyse_first_fin()).
 struct Tally {
-    std::size_t segments = 0, established = 0;
+    std::size_t segments = 0, established = 0, first_fin = 0;
 };
 
 // Runs `packets` through an engine with the fast path and one without. `restream`: a bare SYN after a
@@ -275,6 +276,10 @@ bool compare(const std::string& name, const std::vector<Packet>& packets, bool r
         constexpr std::uint8_t kEst = TCPSTATE_S_ESTABLISHED | TCPSTATE_S_ESTABLISHED << 4;
         if ((p.flags & (TCPSTATE_SYN | TCPSTATE_FIN | TCPSTATE_RST)) == 0 && b.sender_states == kEst && b.receiver_states == kEst)
             ++tally.established;
+        constexpr std::uint8_t kFin1 = TCPSTATE_S_ESTABLISHED | TCPSTATE_S_FIN_WAIT_1 << 4;
+        if ((p.flags & (TCPSTATE_SYN | TCPSTATE_FIN | TCPSTATE_RST)) == TCPSTATE_FIN && b.sender_states == kFin1 &&
+            (b.receiver_states & 0x0f) == TCPSTATE_S_ESTABLISHED)
+            ++tally.first_fin;
         const std::string ca = dump(fast.connection(s.stream)), cb = dump(slow.connection(s.stream));
         if (ka != kb || std::memcmp(&a, &b, sizeof a) != 0 || ca != cb) {
             ADD_FAILURE() << name << ": segment " << i << " (frame " << frame << ", stream " << s.stream << ", flags 0x"
@@ -370,7 +375,7 @@ std::vector<Packet> random_conversations(std::uint64_t seed, unsigned conns) {
             std::uint32_t len = kLens[r.below(8)];
             std::uint32_t seq = nxt[d], ack = nxt[p];
             std::uint16_t flags = TCPSTATE_ACK | (len > 0 && r.chance(500) ? TCPSTATE_PSH : 0);
-            switch (r.below(14)) {
+            switch (r.below(16)) {
             case 0: seq = nxt[d] - 1; len = r.below(2); break;                          // keep-alive
             case 1: seq = nxt[d] - len - r.below(3); break;                             // retransmission, overlap
             case 2: seq = nxt[d] + 1 + r.below(5000); break;                            // ahead (loss)
@@ -383,6 +388,16 @@ std::vector<Packet> random_conversations(std::uint64_t seed, unsigned conns) {
                 if (r.chance(150)) flags ^= static_cast<std::uint16_t>(r.chance(500) ? TCPSTATE_FIN : r.chance(500) ? TCPSTATE_RST : TCPSTATE_SYN);
                 break;
             case 9: flags &= static_cast<std::uint16_t>(~TCPSTATE_ACK); break;
+            case 10:                                                                    // FIN, in order
+                if (i + 8 >= steps) flags |= TCPSTATE_FIN;                              // (near the end)
+                break;
+            case 11:                                                                    // FIN, shifted
+                if (i + 8 >= steps) {
+                    flags |= TCPSTATE_FIN;
+                    seq = nxt[d] + r.below(5) - 2;
+                    ack = nxt[p] + r.below(5) - 2;
+                }
+                break;
             default: break;                                                             // in order
             }
             emit(d, flags, seq, ack, len, window());
@@ -425,7 +440,9 @@ TEST(FastPath, SameResultsAsGeneralAnalysisOnBundledCaptures) {
         run_all_variants(fs::relative(f, dir).string(), packets, seed++, tally);
     }
     // The inputs must reach the fast path's domain, or the comparison proves nothing.
-    std::printf("fast path domain: %zu of %zu segments\n", tally.established, tally.segments);
+    std::printf("fast path domain: %zu of %zu segments; first FIN: %zu\n", tally.established, tally.segments,
+                tally.first_fin);
+    EXPECT_GT(tally.first_fin, 100u) << "the inputs must reach analyse_first_fin()'s domain";
     EXPECT_GT(tally.established, tally.segments / 5) << tally.established << " of " << tally.segments;
 }
 
@@ -449,7 +466,9 @@ TEST(FastPath, SameResultsAsGeneralAnalysisOnGeneratedMix) {
         if (!compare("generated mix (mutation " + std::to_string(k) + ")", mutate(packets, 77 + k, k < 3 ? 10 : 40), k % 2 == 1,
                      k >= 3, tally))
             return;
-    std::printf("fast path domain: %zu of %zu segments\n", tally.established, tally.segments);
+    std::printf("fast path domain: %zu of %zu segments; first FIN: %zu\n", tally.established, tally.segments,
+                tally.first_fin);
+    EXPECT_GT(tally.first_fin, 100u) << "the inputs must reach analyse_first_fin()'s domain";
     EXPECT_GT(tally.established, tally.segments / 3) << tally.established << " of " << tally.segments;
 }
 
@@ -459,7 +478,9 @@ TEST(FastPath, SameResultsAsGeneralAnalysisOnRandomConversations) {
         const std::vector<Packet> packets = random_conversations(seed, 400);
         if (!compare("random conversations, seed " + std::to_string(seed), packets, seed % 2 == 0, seed % 4 == 3, tally)) return;
     }
-    std::printf("fast path domain: %zu of %zu segments\n", tally.established, tally.segments);
+    std::printf("fast path domain: %zu of %zu segments; first FIN: %zu\n", tally.established, tally.segments,
+                tally.first_fin);
+    EXPECT_GT(tally.first_fin, 100u) << "the inputs must reach analyse_first_fin()'s domain";
     EXPECT_GT(tally.established, tally.segments / 5) << tally.established << " of " << tally.segments;
 }
 
