@@ -1113,6 +1113,131 @@ bool analyse_first_fin(Connection& c, const SegmentView& s, int d, tcpstate_resu
     return true;
 }
 
+// The first acknowledgment of a FIN: ACK 2/4 (CLOSE_WAIT to FIN_WAIT_1) and ACK 4/4 (TIME_WAIT to
+// LAST_ACK). An ACK or data segment (no SYN, FIN or RST) whose ACK covers the receiver's FIN, with
+// the sequence spaces known and that step not seen before. As for analyse_established(), every line
+// is what SegmentAnalysis::run() does for such a segment; the result and the state written are the
+// same. Returns false (nothing written) otherwise.
+bool analyse_ack_of_fin(Connection& c, const SegmentView& s, int d, tcpstate_result& out) {
+    Endpoint& S = c.ep[d];
+    Endpoint& R = c.ep[1 - d];
+    constexpr std::uint16_t kCtl = TCPSTATE_SYN | TCPSTATE_ACK | TCPSTATE_FIN | TCPSTATE_RST;
+    const State sst = S.state, rb = R.state;
+    if ((s.flags & kCtl) != TCPSTATE_ACK || !((sst == State::CloseWait && rb == State::FinWait1) ||
+                                              (sst == State::TimeWait && rb == State::LastAck)) ||
+        !S.seq_known || !R.seq_known || !R.rcv_known || !R.fin_sent || !(s.ack >= R.fin_seq + 1))
+        return false;
+    // classify_step(): ack_step() answers at its first test when this step was not seen yet.
+    const bool peer_first = c.first_closer == 1 - d;
+    if (peer_first ? c.ack2_seen : c.ack4_seen) return false;
+    static_assert(send_cell(SendEvent::Ack, State::CloseWait).verdict == SendVerdict::Ok &&
+                  send_cell(SendEvent::Ack, State::CloseWait).next == State::CloseWait);
+    static_assert(send_cell(SendEvent::Ack, State::TimeWait).verdict == SendVerdict::Ok &&
+                  send_cell(SendEvent::Ack, State::TimeWait).next == State::TimeWait);
+    static_assert(in(State::FinWait1, kFinSent) && in(State::LastAck, kFinSent));
+    constexpr State kAfterFinWait1 = recv_next(kRecvAckOfControl, State::FinWait1);
+    constexpr State kAfterLastAck = recv_next(kRecvAckOfControl, State::LastAck);
+    static_assert(kAfterFinWait1 != State::FinWait1 && kAfterLastAck != State::LastAck);
+
+    const std::uint32_t len = s.payload_len;  // SEG.LEN: no SYN, no FIN
+    // apply_crossing_rule(): as in analyse_established(); the sender's state before stays.
+    if (S.pending == Control::AckOfControl || (S.pending != Control::None && s.ack >= S.pending_end))
+        S.pending = Control::None;
+    const Seq snd_nxt = S.snd_nxt;
+    // shape_sender()
+    const bool keepalive = len <= 1 && s.seq == snd_nxt - 1;
+    const bool retrans = len > 0 && !keepalive && s.seq + len <= snd_nxt;
+    // judge_receiver_window()
+    Window win;
+    win.rcv_nxt = R.rcv_nxt;
+    const bool wholly_old = len > 0 ? s.seq + len <= R.rcv_nxt : s.seq < R.rcv_nxt;
+    if (R.window_known && c.scaling_known) {
+        win.known = true;
+        const std::int32_t room = R.right_edge - R.rcv_nxt;
+        win.wnd = room > 0 ? static_cast<std::uint32_t>(room) : 0;
+    }
+    const bool window_probe = win.known && win.wnd == 0 && len == 1 && s.seq == win.rcv_nxt;
+    // receive_synchronized(): the ACK covers the receiver's FIN
+    Findings f;
+    bool accepted = false;
+    if (!acceptable(s.seq, len, win)) {
+        if (!(retrans || keepalive || window_probe || wholly_old)) f.add(Finding::OutOfWindow, s.seq.v, win.right_edge().v);
+    } else if (s.ack > R.snd_nxt) {
+        f.add(Finding::AckUnsent, s.ack.v, R.snd_nxt.v);
+    } else {
+        accepted = true;
+    }
+    const State next = rb == State::FinWait1 ? kAfterFinWait1 : kAfterLastAck;
+    // send(): data beyond the sender's own FIN
+    if (len > 0 && S.fin_sent && s.seq + len > S.fin_seq) f.add(Finding::DataAfterFin, (s.seq + len).v, S.fin_seq.v);
+    // expected_values()
+    tcpstate_result r{};
+    r.stream = s.stream;
+    r.detail_finding = 0xff;
+    r.flags |= TCPSTATE_R_HAS_SEQ_EXPECTED;
+    r.seq_expected = snd_nxt.v;
+    if (s.seq == snd_nxt) r.flags |= TCPSTATE_R_SEQ_OK;
+    r.flags |= TCPSTATE_R_HAS_ACK_EXPECTED;
+    r.ack_expected = R.snd_nxt.v;
+    if (s.ack <= R.snd_nxt) r.flags |= TCPSTATE_R_ACK_OK;
+    const bool content_gap = s.ack > R.snd_nxt;  // summarise(), from the receiver's state before
+    // commit_sender(): the sender's state stays
+    const Seq end = s.seq + len;
+    S.snd_nxt = seq_max(snd_nxt, end);
+    if (c.scaling_known) {
+        const unsigned shift = c.scaling_on ? S.wscale : 0;
+        const Seq edge = s.ack + (static_cast<std::uint32_t>(s.window) << shift);
+        S.right_edge = S.window_known ? seq_max(S.right_edge, edge) : edge;
+        S.window_known = true;
+    }
+    // commit_receiver()
+    const State received = accepted ? next : rb;
+    if (accepted) {
+        R.pending = Control::AckOfControl;
+        R.pending_before = rb;
+        R.pending_end = s.ack;
+        R.rcv_nxt = seq_max(R.rcv_nxt, end);
+    }
+    R.state = received;
+    // classify_step()
+    Step step;
+    if (peer_first) {
+        c.ack2_seen = true;
+        step = Step::Ack2;
+    } else {
+        c.ack4_seen = true;
+        step = Step::Ack4;
+    }
+    if (d == 0 && R.syn_sent) c.hs3_seen = true;
+    S.fin_retransmitted = false;
+    S.synack_retransmitted = false;
+    // summarise()
+    c.summary.on_plain_ack(d == 0, len, retrans || (keepalive && len > 0), s.window == 0, content_gap);
+    // websocket()
+    std::uint8_t ws_bits = 0;
+    std::uint16_t ws_close = 0;
+    websocket_step(c, S, s, d, retrans, ws_bits, ws_close, f.set);
+    // finish()
+    const auto snd = static_cast<unsigned>(sst);
+    r.step = static_cast<std::uint8_t>(static_cast<unsigned>(step) | snd << 4);
+    r.sender_states = static_cast<std::uint8_t>(snd | snd << 4);
+    r.receiver_states = static_cast<std::uint8_t>(static_cast<unsigned>(rb) | static_cast<unsigned>(received) << 4);
+    if (d == 1) r.flags |= TCPSTATE_R_SENDER_SERVER;
+    if (retrans) r.flags |= TCPSTATE_R_RETRANSMISSION;
+    if (accepted) r.flags |= TCPSTATE_R_ACCEPTABLE;
+    if (c.midstream) r.flags |= TCPSTATE_R_MIDSTREAM;
+    r.findings = f.set.raw();
+    if (f.detail.finding != Finding::Count_) {
+        r.detail_finding = static_cast<std::uint8_t>(f.detail.finding);
+        r.detail_seen = f.detail.seen;
+        r.detail_bound = f.detail.bound;
+    }
+    r.ws = static_cast<std::uint8_t>(ws_bits | TCPSTATE_VALID);
+    r.ws_close_code = ws_close;
+    out = r;
+    return true;
+}
+
 }  // namespace
 
 // The connection a segment belongs to, and which end sent it. Handles the first segment of a
@@ -1168,7 +1293,7 @@ tcpstate_result Engine::analyse(Connection& c, const SegmentView& s) {
     const int d = c.started && !bare_syn ? (s.src == c.client_id ? 0 : 1) : locate(c, s, notes, new_incarnation);
     tcpstate_result r;
     if (fast_path_ && !new_incarnation && notes.empty() &&
-        (analyse_established(c, s, d, r) || analyse_first_fin(c, s, d, r)))
+        (analyse_established(c, s, d, r) || analyse_first_fin(c, s, d, r) || analyse_ack_of_fin(c, s, d, r)))
         return r;
     return SegmentAnalysis(c, s, d, notes, new_incarnation).run();
 }

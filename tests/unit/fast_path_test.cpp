@@ -226,8 +226,9 @@ std::string hex(const tcpstate_result& r) {
 
 // Counts over all inputs: how much of the fast paths' domains the inputs reached. `first_fin`: FIN
 // without SYN or RST from ESTABLISHED to FIN_WAIT_1, received in ESTABLISHED (analyse_first_fin()).
+// `ack_of_fin`: ACK 2/4 or ACK 4/4 without SYN, FIN or RST (analyse_ack_of_fin()).
 struct Tally {
-    std::size_t segments = 0, established = 0, first_fin = 0;
+    std::size_t segments = 0, established = 0, first_fin = 0, ack_of_fin = 0;
 };
 
 // Runs `packets` through an engine with the fast path and one without. `restream`: a bare SYN after a
@@ -280,6 +281,10 @@ bool compare(const std::string& name, const std::vector<Packet>& packets, bool r
         if ((p.flags & (TCPSTATE_SYN | TCPSTATE_FIN | TCPSTATE_RST)) == TCPSTATE_FIN && b.sender_states == kFin1 &&
             (b.receiver_states & 0x0f) == TCPSTATE_S_ESTABLISHED)
             ++tally.first_fin;
+        const auto step = static_cast<std::uint8_t>(b.step & 0x0f);
+        if ((p.flags & (TCPSTATE_SYN | TCPSTATE_FIN | TCPSTATE_RST)) == 0 &&
+            (step == static_cast<std::uint8_t>(Step::Ack2) || step == static_cast<std::uint8_t>(Step::Ack4)))
+            ++tally.ack_of_fin;
         const std::string ca = dump(fast.connection(s.stream)), cb = dump(slow.connection(s.stream));
         if (ka != kb || std::memcmp(&a, &b, sizeof a) != 0 || ca != cb) {
             ADD_FAILURE() << name << ": segment " << i << " (frame " << frame << ", stream " << s.stream << ", flags 0x"
@@ -440,9 +445,10 @@ TEST(FastPath, SameResultsAsGeneralAnalysisOnBundledCaptures) {
         run_all_variants(fs::relative(f, dir).string(), packets, seed++, tally);
     }
     // The inputs must reach the fast path's domain, or the comparison proves nothing.
-    std::printf("fast path domain: %zu of %zu segments; first FIN: %zu\n", tally.established, tally.segments,
-                tally.first_fin);
+    std::printf("fast path domain: %zu of %zu segments; first FIN: %zu; ACK of FIN: %zu\n", tally.established,
+                tally.segments, tally.first_fin, tally.ack_of_fin);
     EXPECT_GT(tally.first_fin, 100u) << "the inputs must reach analyse_first_fin()'s domain";
+    EXPECT_GT(tally.ack_of_fin, 100u) << "the inputs must reach analyse_ack_of_fin()'s domain";
     EXPECT_GT(tally.established, tally.segments / 5) << tally.established << " of " << tally.segments;
 }
 
@@ -466,9 +472,10 @@ TEST(FastPath, SameResultsAsGeneralAnalysisOnGeneratedMix) {
         if (!compare("generated mix (mutation " + std::to_string(k) + ")", mutate(packets, 77 + k, k < 3 ? 10 : 40), k % 2 == 1,
                      k >= 3, tally))
             return;
-    std::printf("fast path domain: %zu of %zu segments; first FIN: %zu\n", tally.established, tally.segments,
-                tally.first_fin);
+    std::printf("fast path domain: %zu of %zu segments; first FIN: %zu; ACK of FIN: %zu\n", tally.established,
+                tally.segments, tally.first_fin, tally.ack_of_fin);
     EXPECT_GT(tally.first_fin, 100u) << "the inputs must reach analyse_first_fin()'s domain";
+    EXPECT_GT(tally.ack_of_fin, 100u) << "the inputs must reach analyse_ack_of_fin()'s domain";
     EXPECT_GT(tally.established, tally.segments / 3) << tally.established << " of " << tally.segments;
 }
 
@@ -478,9 +485,10 @@ TEST(FastPath, SameResultsAsGeneralAnalysisOnRandomConversations) {
         const std::vector<Packet> packets = random_conversations(seed, 400);
         if (!compare("random conversations, seed " + std::to_string(seed), packets, seed % 2 == 0, seed % 4 == 3, tally)) return;
     }
-    std::printf("fast path domain: %zu of %zu segments; first FIN: %zu\n", tally.established, tally.segments,
-                tally.first_fin);
+    std::printf("fast path domain: %zu of %zu segments; first FIN: %zu; ACK of FIN: %zu\n", tally.established,
+                tally.segments, tally.first_fin, tally.ack_of_fin);
     EXPECT_GT(tally.first_fin, 100u) << "the inputs must reach analyse_first_fin()'s domain";
+    EXPECT_GT(tally.ack_of_fin, 100u) << "the inputs must reach analyse_ack_of_fin()'s domain";
     EXPECT_GT(tally.established, tally.segments / 5) << tally.established << " of " << tally.segments;
 }
 
