@@ -991,25 +991,25 @@ bool analyse_established(Connection& c, const SegmentView& s, int d, tcpstate_re
     return true;
 }
 
-// The first FIN of a connection (FIN 1/4, or FIN 3/4 when the other side was recorded as the first
-// closer without a FIN sent): FIN and ACK (no SYN or RST) between two ESTABLISHED endpoints whose
-// sequence spaces are known, with neither FIN sent yet and no crossing to apply. As for
-// analyse_established(), every line is what SegmentAnalysis::run() does for such a segment; the
-// result and the state written are the same. Returns false (nothing written) otherwise.
+// A sender's first FIN: FIN 1/4 (ESTABLISHED), FIN 3/4 and FIN-ACK 2+3/4 (CLOSE_WAIT). FIN and
+// ACK (no SYN or RST) from ESTABLISHED or CLOSE_WAIT, the sender's FIN not sent before, to a
+// receiver in ESTABLISHED, FIN_WAIT_1 or FIN_WAIT_2, sequence spaces known, and no crossing to
+// apply. As for analyse_established(), every line is what SegmentAnalysis::run() does for such a
+// segment; the result and the state written are the same. Returns false (nothing written) otherwise.
 bool analyse_first_fin(Connection& c, const SegmentView& s, int d, tcpstate_result& out) {
     Endpoint& S = c.ep[d];
     Endpoint& R = c.ep[1 - d];
     constexpr std::uint16_t kCtl = TCPSTATE_SYN | TCPSTATE_ACK | TCPSTATE_FIN | TCPSTATE_RST;
-    if ((s.flags & kCtl) != (TCPSTATE_ACK | TCPSTATE_FIN) || S.state != State::Established ||
-        R.state != State::Established || !S.seq_known || !R.seq_known || !R.rcv_known || S.fin_sent || R.fin_sent)
+    const State sst = S.state, rb = R.state;
+    if ((s.flags & kCtl) != (TCPSTATE_ACK | TCPSTATE_FIN) || !(sst == State::Established || sst == State::CloseWait) ||
+        !(rb == State::Established || rb == State::FinWait1 || rb == State::FinWait2) || !S.seq_known ||
+        !R.seq_known || !R.rcv_known || S.fin_sent)
         return false;
     // apply_crossing_rule(): a pending SYN or FIN that this segment does not acknowledge crossed it.
     if (S.pending != Control::None && S.pending != Control::AckOfControl && s.ack < S.pending_end) return false;
-    constexpr State kSent = send_cell(SendEvent::Fin, State::Established).next;
-    static_assert(send_cell(SendEvent::Fin, State::Established).verdict == SendVerdict::Ok);
-    static_assert(!in(State::Established, kFinSent));
-    constexpr State kReceived = recv_next(kRecvFin, State::Established);
-    static_assert(kReceived != State::Established);
+    static_assert(send_cell(SendEvent::Fin, State::Established).verdict == SendVerdict::Ok &&
+                  send_cell(SendEvent::Fin, State::CloseWait).verdict == SendVerdict::Ok);
+    const State sent = send_cell(SendEvent::Fin, sst).next;
 
     S.pending = Control::None;
     const std::uint32_t len = s.payload_len + 1;  // SEG.LEN: the FIN counts
@@ -1028,6 +1028,7 @@ bool analyse_first_fin(Connection& c, const SegmentView& s, int d, tcpstate_resu
     // receive_synchronized()
     Findings f;
     bool accepted = false;
+    const bool acks_peer_fin = R.fin_sent && s.ack >= R.fin_seq + 1;  // (classify_step() too)
     if (!acceptable(s.seq, len, win)) {
         if (!(retrans || wholly_old)) f.add(Finding::OutOfWindow, s.seq.v, win.right_edge().v);
     } else if (s.ack > R.snd_nxt) {
@@ -1057,21 +1058,28 @@ bool analyse_first_fin(Connection& c, const SegmentView& s, int d, tcpstate_resu
         S.right_edge = S.window_known ? seq_max(S.right_edge, edge) : edge;
         S.window_known = true;
     }
-    S.state = kSent;
+    S.state = sent;
     // commit_receiver()
-    const State received = accepted ? kReceived : State::Established;
+    State received = rb;
     if (accepted) {
-        R.pending = Control::Fin;
-        R.pending_before = State::Established;
-        R.pending_end = S.fin_seq + 1;
+        if (in(rb, kFinSent) && acks_peer_fin) received = recv_next(kRecvAckOfControl, received);
+        received = recv_next(kRecvFin, received);
+        if (received != rb) {
+            R.pending = Control::Fin;
+            R.pending_before = rb;
+            R.pending_end = S.fin_seq + 1;
+        }
         R.rcv_nxt = seq_max(R.rcv_nxt, end);
     }
     R.state = received;
-    // classify_step(): fin_step() with no FIN acknowledged (the peer sent none) and no repeat
+    // classify_step(): fin_step(), with no repeat (no FIN sent before)
     Step step = Step::Fin3;
     if (c.first_closer < 0 || c.first_closer == d) {
         c.first_closer = static_cast<std::int8_t>(d);
         step = Step::Fin1;
+    } else if (!c.ack2_seen && acks_peer_fin) {
+        c.ack2_seen = true;
+        step = Step::FinAck23;
     }
     S.fin_step = step;
     if (d == 0 && R.syn_sent) c.hs3_seen = true;
@@ -1093,10 +1101,9 @@ bool analyse_first_fin(Connection& c, const SegmentView& s, int d, tcpstate_resu
     std::uint16_t ws_close = 0;
     websocket_step(c, S, s, d, retrans, ws_bits, ws_close, f.set);
     // finish()
-    constexpr auto est = static_cast<unsigned>(State::Established);
-    r.step = static_cast<std::uint8_t>(static_cast<unsigned>(step) | static_cast<unsigned>(kSent) << 4);
-    r.sender_states = static_cast<std::uint8_t>(est | static_cast<unsigned>(kSent) << 4);
-    r.receiver_states = static_cast<std::uint8_t>(est | static_cast<unsigned>(received) << 4);
+    r.step = static_cast<std::uint8_t>(static_cast<unsigned>(step) | static_cast<unsigned>(sent) << 4);
+    r.sender_states = static_cast<std::uint8_t>(static_cast<unsigned>(sst) | static_cast<unsigned>(sent) << 4);
+    r.receiver_states = static_cast<std::uint8_t>(static_cast<unsigned>(rb) | static_cast<unsigned>(received) << 4);
     if (d == 1) r.flags |= TCPSTATE_R_SENDER_SERVER;
     if (retrans) r.flags |= TCPSTATE_R_RETRANSMISSION;
     if (accepted) r.flags |= TCPSTATE_R_ACCEPTABLE;

@@ -225,7 +225,7 @@ std::string hex(const tcpstate_result& r) {
 }
 
 // Counts over all inputs: how much of the fast paths' domains the inputs reached. `first_fin`: FIN
-// without SYN or RST from ESTABLISHED to FIN_WAIT_1, received in ESTABLISHED (analyse_first_fin()).
+// without SYN or RST from ESTABLISHED to FIN_WAIT_1 or CLOSE_WAIT to LAST_ACK (analyse_first_fin()).
 // `ack_of_fin`: ACK 2/4 or ACK 4/4 without SYN, FIN or RST (analyse_ack_of_fin()).
 struct Tally {
     std::size_t segments = 0, established = 0, first_fin = 0, ack_of_fin = 0;
@@ -278,8 +278,9 @@ bool compare(const std::string& name, const std::vector<Packet>& packets, bool r
         if ((p.flags & (TCPSTATE_SYN | TCPSTATE_FIN | TCPSTATE_RST)) == 0 && b.sender_states == kEst && b.receiver_states == kEst)
             ++tally.established;
         constexpr std::uint8_t kFin1 = TCPSTATE_S_ESTABLISHED | TCPSTATE_S_FIN_WAIT_1 << 4;
-        if ((p.flags & (TCPSTATE_SYN | TCPSTATE_FIN | TCPSTATE_RST)) == TCPSTATE_FIN && b.sender_states == kFin1 &&
-            (b.receiver_states & 0x0f) == TCPSTATE_S_ESTABLISHED)
+        constexpr std::uint8_t kFin3 = TCPSTATE_S_CLOSE_WAIT | TCPSTATE_S_LAST_ACK << 4;
+        if ((p.flags & (TCPSTATE_SYN | TCPSTATE_FIN | TCPSTATE_RST)) == TCPSTATE_FIN &&
+            (b.sender_states == kFin1 || b.sender_states == kFin3))
             ++tally.first_fin;
         const auto step = static_cast<std::uint8_t>(b.step & 0x0f);
         if ((p.flags & (TCPSTATE_SYN | TCPSTATE_FIN | TCPSTATE_RST)) == 0 &&
