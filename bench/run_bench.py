@@ -296,14 +296,23 @@ def main():
         rss_delta = (m["with"][2] - m["without"][2]) * 1024
         log("peak RSS: without %.1f MiB, with %.1f MiB: +%.1f MiB, %.1f bytes per frame"
             % (m["without"][2] / 1024, m["with"][2] / 1024, rss_delta / 2**20, rss_delta / frames))
-        targets.append(("tshark overhead (wall, with/without)", "%.2f" % ratio, "<= 1.10", ratio <= 1.10))
-        targets.append(("  same, CPU time", "%.2f" % cpu_ratio, "<= 1.10", cpu_ratio <= 1.10))
+        # Spread of the CPU times of one configuration, (max - min) / median: above 10 % the machine's
+        # noise is as large as the 10 % target, and a verdict from these runs would be chance.
+        spread = max((max(x[1] for x in runs) - min(x[1] for x in runs)) / med([x[1] for x in runs])
+                     for name, runs in ts.items() if name in ("without", "with", "with_short", "seq_off"))
+        noisy = spread > 0.10
+        log("largest spread of one configuration's CPU times: %.0f %%%s" % (100 * spread, (
+            " (over 10 %: the time-based verdicts below are marked noisy; rerun on a quiet machine, or "
+            "read the instruction counts of --instructions)" if noisy else "")))
+        verdict = (lambda ok: None) if noisy else (lambda ok: ok)
+        targets.append(("tshark overhead (wall, with/without)", "%.2f" % ratio, "<= 1.10", verdict(ratio <= 1.10)))
+        targets.append(("  same, CPU time", "%.2f" % cpu_ratio, "<= 1.10", verdict(cpu_ratio <= 1.10)))
         targets.append(("  same, -o tcpstate.details:FALSE (wall)", "%.2f" % short_ratio, "<= 1.10",
-                        short_ratio <= 1.10))
+                        verdict(short_ratio <= 1.10)))
         targets.append(("tshark overhead below Wireshark's sequence analysis", "%.2f vs %.2f" % (ratio, seq_ratio),
-                        "tcpstate < seq. analysis", ratio < seq_ratio))
+                        "tcpstate < seq. analysis", verdict(ratio < seq_ratio)))
         targets.append(("  same, CPU time", "%.2f vs %.2f" % (cpu_ratio, seq_cpu_ratio), "tcpstate < seq. analysis",
-                        cpu_ratio < seq_cpu_ratio))
+                        verdict(cpu_ratio < seq_cpu_ratio)))
     if instr:
         log("\ninstruction counts: tcpstate %.3f (details off %.3f), Wireshark's sequence analysis %.3f "
             "(per frame, callgrind)" % (instr[0], instr[2], instr[1]))
@@ -349,7 +358,8 @@ def main():
 
     log("\ntargets:")
     for what, got, want, ok in targets:
-        log("  [%s] %-52s %-18s (target %s)" % ("met   " if ok else "MISSED", what, got, want))
+        log("  [%s] %-52s %-18s (target %s)" % ("noisy " if ok is None else "met   " if ok else "MISSED",
+                                                   what, got, want))
     log("\nload average at the end: %s; total %.0f s" % (loadavg(), time.time() - t_start))
 
 
