@@ -890,6 +890,123 @@ private:
     std::uint16_t ws_close_ = 0;
 };
 
+// What the three fast paths below share, each part a step of SegmentAnalysis::run() for a segment
+// without SYN or RST (Fin: with a FIN) whose sender's and receiver's sequence spaces are known
+// (S.seq_known, R.seq_known, R.rcv_known) and whose receiver is synchronized.
+struct FastReceive {
+    std::uint32_t len;  // SEG.LEN: the FIN counts
+    Seq snd_nxt;        // the sender's SND.NXT before the segment (shape_sender(): shape_.snd_nxt)
+    bool keepalive;
+    bool retrans;
+    bool window_probe;
+    bool wholly_old;
+    Findings f;
+    bool accepted = false;  // receive_synchronized() accepts (rcv_.acceptable)
+};
+
+// apply_crossing_rule(), shape_sender(), judge_receiver_window() and the acceptability and ACK tests
+// of receive_synchronized(). The crossing rule: an ACK or data segment, or a FIN whose caller has
+// already given up on a crossing (a pending SYN or FIN it does not acknowledge), only settles an
+// assumed receipt (S.pending is read nowhere else), and the sender's state before it stays.
+template <bool Fin>
+[[gnu::always_inline]] inline FastReceive judge_fast(const Connection& c, Endpoint& S, const Endpoint& R,
+                                                     const SegmentView& s) {
+    FastReceive v;
+    v.len = s.payload_len + (Fin ? 1 : 0);
+    // apply_crossing_rule()
+    if (S.pending == Control::AckOfControl || (S.pending != Control::None && s.ack >= S.pending_end))
+        S.pending = Control::None;
+    // shape_sender(): a FIN is no keep-alive, and no control repeat here (no FIN sent before)
+    v.snd_nxt = S.snd_nxt;
+    v.keepalive = !Fin && v.len <= 1 && s.seq == v.snd_nxt - 1;
+    v.retrans = v.len > 0 && !v.keepalive && s.seq + v.len <= v.snd_nxt;
+    // judge_receiver_window(): a FIN is no window probe
+    Window win;
+    win.rcv_nxt = R.rcv_nxt;
+    v.wholly_old = v.len > 0 ? s.seq + v.len <= R.rcv_nxt : s.seq < R.rcv_nxt;
+    if (R.window_known && c.scaling_known) {
+        win.known = true;
+        const std::int32_t room = R.right_edge - R.rcv_nxt;
+        win.wnd = room > 0 ? static_cast<std::uint32_t>(room) : 0;
+    }
+    v.window_probe = !Fin && win.known && win.wnd == 0 && v.len == 1 && s.seq == win.rcv_nxt;
+    // receive_synchronized(): the acceptability test, then the ACK (the ACK bit is on)
+    if (!acceptable(s.seq, v.len, win)) {
+        if (!(v.retrans || v.keepalive || v.window_probe || v.wholly_old))
+            v.f.add(Finding::OutOfWindow, s.seq.v, win.right_edge().v);
+    } else if (s.ack > R.snd_nxt) {
+        v.f.add(Finding::AckUnsent, s.ack.v, R.snd_nxt.v);
+    } else {
+        v.accepted = true;
+    }
+    return v;
+}
+
+// expected_values(): the sender's SND.NXT and the receiver's are both known, the ACK bit is on.
+[[gnu::always_inline]] inline tcpstate_result fast_expected(const SegmentView& s, const FastReceive& v, const Endpoint& R) {
+    tcpstate_result r{};
+    r.stream = s.stream;
+    r.detail_finding = 0xff;
+    r.flags |= TCPSTATE_R_HAS_SEQ_EXPECTED;
+    r.seq_expected = v.snd_nxt.v;
+    if (s.seq == v.snd_nxt) r.flags |= TCPSTATE_R_SEQ_OK;
+    r.flags |= TCPSTATE_R_HAS_ACK_EXPECTED;
+    r.ack_expected = R.snd_nxt.v;
+    if (s.ack <= R.snd_nxt) r.flags |= TCPSTATE_R_ACK_OK;
+    return r;
+}
+
+// commit_sender(): SND.NXT and the window the ACK advertises (no SYN: scaled when scaling is on).
+// The caller writes the FIN and the state.
+[[gnu::always_inline]] inline void fast_commit_sender(const Connection& c, Endpoint& S, const SegmentView& s,
+                                                      const FastReceive& v) {
+    S.snd_nxt = seq_max(v.snd_nxt, s.seq + v.len);
+    if (c.scaling_known) {
+        const unsigned shift = c.scaling_on ? S.wscale : 0;
+        const Seq edge = s.ack + (static_cast<std::uint32_t>(s.window) << shift);
+        S.right_edge = S.window_known ? seq_max(S.right_edge, edge) : edge;
+        S.window_known = true;
+    }
+}
+
+// The states finish() reports: no crossing on a fast path, so the step's state (tracked_after_) is
+// the sender's state after.
+struct FastStates {
+    Step step;
+    State sender_before, sender_after;
+    State receiver_before, receiver_after;
+};
+
+// websocket() and finish(). No control repeat, repeat or late SYN: retrans alone marks a
+// retransmission. r is completed in place (no copy of the result on the way out).
+[[gnu::always_inline]] inline void fast_finish(tcpstate_result& r, Connection& c, Endpoint& S, const SegmentView& s,
+                                               int d, const FastReceive& v, const FastStates& st) {
+    // websocket()
+    FindingSet set = v.f.set;
+    std::uint8_t ws_bits = 0;
+    std::uint16_t ws_close = 0;
+    websocket_step(c, S, s, d, v.retrans, ws_bits, ws_close, set);
+    // finish()
+    const auto nibbles = [](auto lo, auto hi) {
+        return static_cast<std::uint8_t>(static_cast<unsigned>(lo) | (static_cast<unsigned>(hi) << 4));
+    };
+    r.step = nibbles(st.step, st.sender_after);
+    r.sender_states = nibbles(st.sender_before, st.sender_after);
+    r.receiver_states = nibbles(st.receiver_before, st.receiver_after);
+    if (d == 1) r.flags |= TCPSTATE_R_SENDER_SERVER;
+    if (v.retrans) r.flags |= TCPSTATE_R_RETRANSMISSION;
+    if (v.accepted) r.flags |= TCPSTATE_R_ACCEPTABLE;
+    if (c.midstream) r.flags |= TCPSTATE_R_MIDSTREAM;
+    r.findings = set.raw();
+    if (v.f.detail.finding != Finding::Count_) {
+        r.detail_finding = static_cast<std::uint8_t>(v.f.detail.finding);
+        r.detail_seen = v.f.detail.seen;
+        r.detail_bound = v.f.detail.bound;
+    }
+    r.ws = static_cast<std::uint8_t>(ws_bits | TCPSTATE_VALID);
+    r.ws_close_code = ws_close;
+}
+
 // The common case, decided without the general analysis: an ACK or data segment (no SYN, FIN or
 // RST) between two ESTABLISHED endpoints whose sequence spaces are known, with no assumption
 // pending, no FIN sent and no handshake step left to classify. Every line below is what
@@ -908,85 +1025,23 @@ bool analyse_established(Connection& c, const SegmentView& s, int d, tcpstate_re
                   send_cell(SendEvent::Ack, State::Established).next == State::Established);
     static_assert(!in(State::Established, kFinSent));
 
-    const std::uint32_t len = s.payload_len;  // SEG.LEN: no SYN, no FIN
-    // apply_crossing_rule(): an ACK or data segment only settles an assumed receipt (S.pending is
-    // read nowhere else), and the sender's state before it stays ESTABLISHED.
-    if (S.pending == Control::AckOfControl || (S.pending != Control::None && s.ack >= S.pending_end))
-        S.pending = Control::None;
-    const Seq snd_nxt = S.snd_nxt;
-    // shape_sender()
-    const bool keepalive = len <= 1 && s.seq == snd_nxt - 1;
-    const bool retrans = len > 0 && !keepalive && s.seq + len <= snd_nxt;
-    // judge_receiver_window()
-    Window win;
-    win.rcv_nxt = R.rcv_nxt;
-    const bool wholly_old = len > 0 ? s.seq + len <= R.rcv_nxt : s.seq < R.rcv_nxt;
-    if (R.window_known && c.scaling_known) {
-        win.known = true;
-        const std::int32_t room = R.right_edge - R.rcv_nxt;
-        win.wnd = room > 0 ? static_cast<std::uint32_t>(room) : 0;
-    }
-    const bool window_probe = win.known && win.wnd == 0 && len == 1 && s.seq == win.rcv_nxt;
-    // receive_synchronized()
-    Findings f;
-    bool accepted = false;
-    if (!acceptable(s.seq, len, win)) {
-        if (!(retrans || keepalive || window_probe || wholly_old)) f.add(Finding::OutOfWindow, s.seq.v, win.right_edge().v);
-    } else if (s.ack > R.snd_nxt) {
-        f.add(Finding::AckUnsent, s.ack.v, R.snd_nxt.v);
-    } else {
-        accepted = true;
-    }
-    // expected_values()
-    tcpstate_result r{};
-    r.stream = s.stream;
-    r.detail_finding = 0xff;
-    r.flags |= TCPSTATE_R_HAS_SEQ_EXPECTED;
-    r.seq_expected = snd_nxt.v;
-    if (s.seq == snd_nxt) r.flags |= TCPSTATE_R_SEQ_OK;
-    r.flags |= TCPSTATE_R_HAS_ACK_EXPECTED;
-    r.ack_expected = R.snd_nxt.v;
-    if (s.ack <= R.snd_nxt) r.flags |= TCPSTATE_R_ACK_OK;
+    // apply_crossing_rule() to receive_synchronized(): the sender's state before stays ESTABLISHED.
+    const FastReceive v = judge_fast<false>(c, S, R, s);
+    tcpstate_result r = fast_expected(s, v, R);
     const bool content_gap = s.ack > R.snd_nxt;  // summarise(), from the receiver's state before
-    // commit_sender()
-    const Seq end = s.seq + len;
-    S.snd_nxt = seq_max(snd_nxt, end);
-    if (c.scaling_known) {
-        const unsigned shift = c.scaling_on ? S.wscale : 0;
-        const Seq edge = s.ack + (static_cast<std::uint32_t>(s.window) << shift);
-        S.right_edge = S.window_known ? seq_max(S.right_edge, edge) : edge;
-        S.window_known = true;
-    }
+    fast_commit_sender(c, S, s, v);
     // commit_receiver(): the states stay ESTABLISHED
-    if (accepted) R.rcv_nxt = seq_max(R.rcv_nxt, end);
+    if (v.accepted) R.rcv_nxt = seq_max(R.rcv_nxt, s.seq + v.len);
     // classify_step()
-    const Step step = keepalive ? Step::KeepAlive : window_probe ? Step::WindowProbe : len > 0 ? Step::Data : Step::Ack;
+    const Step step = v.keepalive ? Step::KeepAlive : v.window_probe ? Step::WindowProbe : v.len > 0 ? Step::Data : Step::Ack;
     if (d == 0 && R.syn_sent) c.hs3_seen = true;
     S.fin_retransmitted = false;
     S.synack_retransmitted = false;
     // summarise()
-    c.summary.on_plain_ack(d == 0, len, retrans || (keepalive && len > 0), s.window == 0, content_gap);
-    // websocket()
-    std::uint8_t ws_bits = 0;
-    std::uint16_t ws_close = 0;
-    websocket_step(c, S, s, d, retrans, ws_bits, ws_close, f.set);
-    // finish()
-    constexpr auto est = static_cast<unsigned>(State::Established);
-    r.step = static_cast<std::uint8_t>(static_cast<unsigned>(step) | est << 4);
-    r.sender_states = static_cast<std::uint8_t>(est | est << 4);
-    r.receiver_states = static_cast<std::uint8_t>(est | est << 4);
-    if (d == 1) r.flags |= TCPSTATE_R_SENDER_SERVER;
-    if (retrans) r.flags |= TCPSTATE_R_RETRANSMISSION;
-    if (accepted) r.flags |= TCPSTATE_R_ACCEPTABLE;
-    if (c.midstream) r.flags |= TCPSTATE_R_MIDSTREAM;
-    r.findings = f.set.raw();
-    if (f.detail.finding != Finding::Count_) {
-        r.detail_finding = static_cast<std::uint8_t>(f.detail.finding);
-        r.detail_seen = f.detail.seen;
-        r.detail_bound = f.detail.bound;
-    }
-    r.ws = static_cast<std::uint8_t>(ws_bits | TCPSTATE_VALID);
-    r.ws_close_code = ws_close;
+    c.summary.on_plain_ack(d == 0, v.len, v.retrans || (v.keepalive && v.len > 0), s.window == 0, content_gap);
+    // websocket(), finish()
+    constexpr State est = State::Established;
+    fast_finish(r, c, S, s, d, v, {step, est, est, est, est});
     out = r;
     return true;
 }
@@ -1011,57 +1066,19 @@ bool analyse_first_fin(Connection& c, const SegmentView& s, int d, tcpstate_resu
                   send_cell(SendEvent::Fin, State::CloseWait).verdict == SendVerdict::Ok);
     const State sent = send_cell(SendEvent::Fin, sst).next;
 
-    S.pending = Control::None;
-    const std::uint32_t len = s.payload_len + 1;  // SEG.LEN: the FIN counts
-    const Seq snd_nxt = S.snd_nxt;
-    // shape_sender(): no control repeat (no FIN sent before), no keep-alive (a FIN)
-    const bool retrans = s.seq + len <= snd_nxt;
-    // judge_receiver_window(): no window probe (a FIN)
-    Window win;
-    win.rcv_nxt = R.rcv_nxt;
-    const bool wholly_old = s.seq + len <= R.rcv_nxt;
-    if (R.window_known && c.scaling_known) {
-        win.known = true;
-        const std::int32_t room = R.right_edge - R.rcv_nxt;
-        win.wnd = room > 0 ? static_cast<std::uint32_t>(room) : 0;
-    }
-    // receive_synchronized()
-    Findings f;
-    bool accepted = false;
-    const bool acks_peer_fin = R.fin_sent && s.ack >= R.fin_seq + 1;  // (classify_step() too)
-    if (!acceptable(s.seq, len, win)) {
-        if (!(retrans || wholly_old)) f.add(Finding::OutOfWindow, s.seq.v, win.right_edge().v);
-    } else if (s.ack > R.snd_nxt) {
-        f.add(Finding::AckUnsent, s.ack.v, R.snd_nxt.v);
-    } else {
-        accepted = true;
-    }
-    // expected_values()
-    tcpstate_result r{};
-    r.stream = s.stream;
-    r.detail_finding = 0xff;
-    r.flags |= TCPSTATE_R_HAS_SEQ_EXPECTED;
-    r.seq_expected = snd_nxt.v;
-    if (s.seq == snd_nxt) r.flags |= TCPSTATE_R_SEQ_OK;
-    r.flags |= TCPSTATE_R_HAS_ACK_EXPECTED;
-    r.ack_expected = R.snd_nxt.v;
-    if (s.ack <= R.snd_nxt) r.flags |= TCPSTATE_R_ACK_OK;
+    // apply_crossing_rule() (past the guard above it only settles S.pending) to receive_synchronized()
+    const FastReceive v = judge_fast<true>(c, S, R, s);
+    const bool acks_peer_fin = R.fin_sent && s.ack >= R.fin_seq + 1;  // receive_synchronized(), classify_step()
+    tcpstate_result r = fast_expected(s, v, R);
     const bool content_gap = s.ack > R.snd_nxt;  // summarise(), from the receiver's state before
-    // commit_sender()
-    const Seq end = s.seq + len;
-    S.snd_nxt = seq_max(snd_nxt, end);
+    // commit_sender(): the FIN and the sender's state
+    fast_commit_sender(c, S, s, v);
     S.fin_seq = s.seq + s.payload_len;
     S.fin_sent = true;
-    if (c.scaling_known) {
-        const unsigned shift = c.scaling_on ? S.wscale : 0;
-        const Seq edge = s.ack + (static_cast<std::uint32_t>(s.window) << shift);
-        S.right_edge = S.window_known ? seq_max(S.right_edge, edge) : edge;
-        S.window_known = true;
-    }
     S.state = sent;
     // commit_receiver()
     State received = rb;
-    if (accepted) {
+    if (v.accepted) {
         if (in(rb, kFinSent) && acks_peer_fin) received = recv_next(kRecvAckOfControl, received);
         received = recv_next(kRecvFin, received);
         if (received != rb) {
@@ -1069,7 +1086,7 @@ bool analyse_first_fin(Connection& c, const SegmentView& s, int d, tcpstate_resu
             R.pending_before = rb;
             R.pending_end = S.fin_seq + 1;
         }
-        R.rcv_nxt = seq_max(R.rcv_nxt, end);
+        R.rcv_nxt = seq_max(R.rcv_nxt, s.seq + v.len);
     }
     R.state = received;
     // classify_step(): fin_step(), with no repeat (no FIN sent before)
@@ -1090,32 +1107,14 @@ bool analyse_first_fin(Connection& c, const SegmentView& s, int d, tcpstate_resu
     sum.from_orig = d == 0;
     sum.flags = s.flags;
     sum.payload_len = s.payload_len;
-    sum.retransmission = retrans;
+    sum.retransmission = v.retrans;
     sum.zero_window = s.window == 0;
     sum.content_gap = content_gap;
     sum.frame = s.frame;
     sum.seq = s.seq.v;
     c.summary.on_segment(sum);
-    // websocket()
-    std::uint8_t ws_bits = 0;
-    std::uint16_t ws_close = 0;
-    websocket_step(c, S, s, d, retrans, ws_bits, ws_close, f.set);
-    // finish()
-    r.step = static_cast<std::uint8_t>(static_cast<unsigned>(step) | static_cast<unsigned>(sent) << 4);
-    r.sender_states = static_cast<std::uint8_t>(static_cast<unsigned>(sst) | static_cast<unsigned>(sent) << 4);
-    r.receiver_states = static_cast<std::uint8_t>(static_cast<unsigned>(rb) | static_cast<unsigned>(received) << 4);
-    if (d == 1) r.flags |= TCPSTATE_R_SENDER_SERVER;
-    if (retrans) r.flags |= TCPSTATE_R_RETRANSMISSION;
-    if (accepted) r.flags |= TCPSTATE_R_ACCEPTABLE;
-    if (c.midstream) r.flags |= TCPSTATE_R_MIDSTREAM;
-    r.findings = f.set.raw();
-    if (f.detail.finding != Finding::Count_) {
-        r.detail_finding = static_cast<std::uint8_t>(f.detail.finding);
-        r.detail_seen = f.detail.seen;
-        r.detail_bound = f.detail.bound;
-    }
-    r.ws = static_cast<std::uint8_t>(ws_bits | TCPSTATE_VALID);
-    r.ws_close_code = ws_close;
+    // websocket(), finish()
+    fast_finish(r, c, S, s, d, v, {step, sst, sent, rb, received});
     out = r;
     return true;
 }
@@ -1146,60 +1145,19 @@ bool analyse_ack_of_fin(Connection& c, const SegmentView& s, int d, tcpstate_res
     constexpr State kAfterLastAck = recv_next(kRecvAckOfControl, State::LastAck);
     static_assert(kAfterFinWait1 != State::FinWait1 && kAfterLastAck != State::LastAck);
 
-    const std::uint32_t len = s.payload_len;  // SEG.LEN: no SYN, no FIN
-    // apply_crossing_rule(): as in analyse_established(); the sender's state before stays.
-    if (S.pending == Control::AckOfControl || (S.pending != Control::None && s.ack >= S.pending_end))
-        S.pending = Control::None;
-    const Seq snd_nxt = S.snd_nxt;
-    // shape_sender()
-    const bool keepalive = len <= 1 && s.seq == snd_nxt - 1;
-    const bool retrans = len > 0 && !keepalive && s.seq + len <= snd_nxt;
-    // judge_receiver_window()
-    Window win;
-    win.rcv_nxt = R.rcv_nxt;
-    const bool wholly_old = len > 0 ? s.seq + len <= R.rcv_nxt : s.seq < R.rcv_nxt;
-    if (R.window_known && c.scaling_known) {
-        win.known = true;
-        const std::int32_t room = R.right_edge - R.rcv_nxt;
-        win.wnd = room > 0 ? static_cast<std::uint32_t>(room) : 0;
-    }
-    const bool window_probe = win.known && win.wnd == 0 && len == 1 && s.seq == win.rcv_nxt;
-    // receive_synchronized(): the ACK covers the receiver's FIN
-    Findings f;
-    bool accepted = false;
-    if (!acceptable(s.seq, len, win)) {
-        if (!(retrans || keepalive || window_probe || wholly_old)) f.add(Finding::OutOfWindow, s.seq.v, win.right_edge().v);
-    } else if (s.ack > R.snd_nxt) {
-        f.add(Finding::AckUnsent, s.ack.v, R.snd_nxt.v);
-    } else {
-        accepted = true;
-    }
+    // apply_crossing_rule() to receive_synchronized(): the sender's state before stays, and an
+    // accepted segment's ACK covers the receiver's FIN.
+    FastReceive v = judge_fast<false>(c, S, R, s);
     const State next = rb == State::FinWait1 ? kAfterFinWait1 : kAfterLastAck;
     // send(): data beyond the sender's own FIN
-    if (len > 0 && S.fin_sent && s.seq + len > S.fin_seq) f.add(Finding::DataAfterFin, (s.seq + len).v, S.fin_seq.v);
-    // expected_values()
-    tcpstate_result r{};
-    r.stream = s.stream;
-    r.detail_finding = 0xff;
-    r.flags |= TCPSTATE_R_HAS_SEQ_EXPECTED;
-    r.seq_expected = snd_nxt.v;
-    if (s.seq == snd_nxt) r.flags |= TCPSTATE_R_SEQ_OK;
-    r.flags |= TCPSTATE_R_HAS_ACK_EXPECTED;
-    r.ack_expected = R.snd_nxt.v;
-    if (s.ack <= R.snd_nxt) r.flags |= TCPSTATE_R_ACK_OK;
+    const Seq end = s.seq + v.len;
+    if (v.len > 0 && S.fin_sent && end > S.fin_seq) v.f.add(Finding::DataAfterFin, end.v, S.fin_seq.v);
+    tcpstate_result r = fast_expected(s, v, R);
     const bool content_gap = s.ack > R.snd_nxt;  // summarise(), from the receiver's state before
-    // commit_sender(): the sender's state stays
-    const Seq end = s.seq + len;
-    S.snd_nxt = seq_max(snd_nxt, end);
-    if (c.scaling_known) {
-        const unsigned shift = c.scaling_on ? S.wscale : 0;
-        const Seq edge = s.ack + (static_cast<std::uint32_t>(s.window) << shift);
-        S.right_edge = S.window_known ? seq_max(S.right_edge, edge) : edge;
-        S.window_known = true;
-    }
+    fast_commit_sender(c, S, s, v);  // the sender's state stays
     // commit_receiver()
-    const State received = accepted ? next : rb;
-    if (accepted) {
+    const State received = v.accepted ? next : rb;
+    if (v.accepted) {
         R.pending = Control::AckOfControl;
         R.pending_before = rb;
         R.pending_end = s.ack;
@@ -1219,28 +1177,9 @@ bool analyse_ack_of_fin(Connection& c, const SegmentView& s, int d, tcpstate_res
     S.fin_retransmitted = false;
     S.synack_retransmitted = false;
     // summarise()
-    c.summary.on_plain_ack(d == 0, len, retrans || (keepalive && len > 0), s.window == 0, content_gap);
-    // websocket()
-    std::uint8_t ws_bits = 0;
-    std::uint16_t ws_close = 0;
-    websocket_step(c, S, s, d, retrans, ws_bits, ws_close, f.set);
-    // finish()
-    const auto snd = static_cast<unsigned>(sst);
-    r.step = static_cast<std::uint8_t>(static_cast<unsigned>(step) | snd << 4);
-    r.sender_states = static_cast<std::uint8_t>(snd | snd << 4);
-    r.receiver_states = static_cast<std::uint8_t>(static_cast<unsigned>(rb) | static_cast<unsigned>(received) << 4);
-    if (d == 1) r.flags |= TCPSTATE_R_SENDER_SERVER;
-    if (retrans) r.flags |= TCPSTATE_R_RETRANSMISSION;
-    if (accepted) r.flags |= TCPSTATE_R_ACCEPTABLE;
-    if (c.midstream) r.flags |= TCPSTATE_R_MIDSTREAM;
-    r.findings = f.set.raw();
-    if (f.detail.finding != Finding::Count_) {
-        r.detail_finding = static_cast<std::uint8_t>(f.detail.finding);
-        r.detail_seen = f.detail.seen;
-        r.detail_bound = f.detail.bound;
-    }
-    r.ws = static_cast<std::uint8_t>(ws_bits | TCPSTATE_VALID);
-    r.ws_close_code = ws_close;
+    c.summary.on_plain_ack(d == 0, v.len, v.retrans || (v.keepalive && v.len > 0), s.window == 0, content_gap);
+    // websocket(), finish(): the sender's state stays
+    fast_finish(r, c, S, s, d, v, {step, sst, sst, rb, received});
     out = r;
     return true;
 }
