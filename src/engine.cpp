@@ -81,7 +81,7 @@ struct Window {
 
 // RFC 9293 3.10.7.4, the four cases of the acceptability test. An unknown window is taken as
 // unbounded on the right: only "wholly old" is then unacceptable.
-bool acceptable(Seq seq, std::uint32_t len, const Window& w) {
+[[gnu::always_inline]] inline bool acceptable(Seq seq, std::uint32_t len, const Window& w) {
     if (!w.known) return len == 0 ? seq >= w.rcv_nxt : (seq + (len - 1)) >= w.rcv_nxt;
     const auto in_window = [&w](Seq x) { return w.rcv_nxt <= x && x < w.rcv_nxt + w.wnd; };
     if (len == 0 && w.wnd == 0) return seq == w.rcv_nxt;
