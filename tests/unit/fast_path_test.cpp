@@ -231,6 +231,16 @@ struct Tally {
     std::size_t segments = 0, established = 0, first_fin = 0, ack_of_fin = 0;
 };
 
+// The inputs must reach every fast path's domain (at least 1/`share` of the segments on the
+// established one), or the comparison proves nothing.
+void expect_fast_paths_reached(const Tally& tally, std::size_t share) {
+    std::printf("fast path domain: %zu of %zu segments; first FIN: %zu; ACK of FIN: %zu\n", tally.established,
+                tally.segments, tally.first_fin, tally.ack_of_fin);
+    EXPECT_GT(tally.first_fin, 100u) << "the inputs must reach analyse_first_fin()'s domain";
+    EXPECT_GT(tally.ack_of_fin, 100u) << "the inputs must reach analyse_ack_of_fin()'s domain";
+    EXPECT_GT(tally.established, tally.segments / share) << tally.established << " of " << tally.segments;
+}
+
 // Runs `packets` through an engine with the fast path and one without. `restream`: a bare SYN after a
 // FIN or RST on the same 4-tuple opens a new tcp.stream (Wireshark >= 4.4). `frame_holes`: frame
 // numbers skip now and then (frames that are not TCP). Returns false at the first difference.
@@ -445,12 +455,7 @@ TEST(FastPath, SameResultsAsGeneralAnalysisOnBundledCaptures) {
         ASSERT_TRUE(read_pcap(f, packets)) << f;
         run_all_variants(fs::relative(f, dir).string(), packets, seed++, tally);
     }
-    // The inputs must reach the fast path's domain, or the comparison proves nothing.
-    std::printf("fast path domain: %zu of %zu segments; first FIN: %zu; ACK of FIN: %zu\n", tally.established,
-                tally.segments, tally.first_fin, tally.ack_of_fin);
-    EXPECT_GT(tally.first_fin, 100u) << "the inputs must reach analyse_first_fin()'s domain";
-    EXPECT_GT(tally.ack_of_fin, 100u) << "the inputs must reach analyse_ack_of_fin()'s domain";
-    EXPECT_GT(tally.established, tally.segments / 5) << tally.established << " of " << tally.segments;
+    expect_fast_paths_reached(tally, 5);
 }
 
 TEST(FastPath, SameResultsAsGeneralAnalysisOnGeneratedMix) {
@@ -473,11 +478,7 @@ TEST(FastPath, SameResultsAsGeneralAnalysisOnGeneratedMix) {
         if (!compare("generated mix (mutation " + std::to_string(k) + ")", mutate(packets, 77 + k, k < 3 ? 10 : 40), k % 2 == 1,
                      k >= 3, tally))
             return;
-    std::printf("fast path domain: %zu of %zu segments; first FIN: %zu; ACK of FIN: %zu\n", tally.established,
-                tally.segments, tally.first_fin, tally.ack_of_fin);
-    EXPECT_GT(tally.first_fin, 100u) << "the inputs must reach analyse_first_fin()'s domain";
-    EXPECT_GT(tally.ack_of_fin, 100u) << "the inputs must reach analyse_ack_of_fin()'s domain";
-    EXPECT_GT(tally.established, tally.segments / 3) << tally.established << " of " << tally.segments;
+    expect_fast_paths_reached(tally, 3);
 }
 
 TEST(FastPath, SameResultsAsGeneralAnalysisOnRandomConversations) {
@@ -486,11 +487,7 @@ TEST(FastPath, SameResultsAsGeneralAnalysisOnRandomConversations) {
         const std::vector<Packet> packets = random_conversations(seed, 400);
         if (!compare("random conversations, seed " + std::to_string(seed), packets, seed % 2 == 0, seed % 4 == 3, tally)) return;
     }
-    std::printf("fast path domain: %zu of %zu segments; first FIN: %zu; ACK of FIN: %zu\n", tally.established,
-                tally.segments, tally.first_fin, tally.ack_of_fin);
-    EXPECT_GT(tally.first_fin, 100u) << "the inputs must reach analyse_first_fin()'s domain";
-    EXPECT_GT(tally.ack_of_fin, 100u) << "the inputs must reach analyse_ack_of_fin()'s domain";
-    EXPECT_GT(tally.established, tally.segments / 5) << tally.established << " of " << tally.segments;
+    expect_fast_paths_reached(tally, 5);
 }
 
 }  // namespace
