@@ -27,7 +27,9 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "pcap_segments.hpp"
@@ -233,6 +235,18 @@ void set_memory_counters(benchmark::State& st, std::size_t engine, std::size_t h
     st.counters["heap_B/conn"] = (static_cast<double>(heap) - static_cast<double>(ref.heap)) / static_cast<double>(conns);
 }
 
+// Outside the timed part: what engine `e` held (its own count, and the heap's growth since
+// `heap_before`), then `e` freed and its memory returned to the system, so that every iteration
+// starts like a fresh process whose memory is new to it.
+std::pair<std::size_t, std::size_t> end_iteration(benchmark::State& st, tcpstate_engine* e, std::size_t heap_before) {
+    st.PauseTiming();
+    const std::pair<std::size_t, std::size_t> held{tcpstate_engine_memory(e), heap_in_use() - heap_before};
+    tcpstate_engine_free(e);
+    malloc_trim(0);
+    st.ResumeTiming();
+    return held;
+}
+
 // ---- Benchmarks -------------------------------------------------------------------------------------
 void BM_Mix(benchmark::State& st) {
     const Capture& c = capture();
@@ -255,12 +269,7 @@ void BM_Mix(benchmark::State& st) {
             tcpstate_engine_process(e, &segs[i], 0, &r);
         }
         benchmark::DoNotOptimize(r);
-        st.PauseTiming();
-        engine = tcpstate_engine_memory(e);
-        heap = heap_in_use() - before;
-        tcpstate_engine_free(e);
-        malloc_trim(0);  // every iteration starts like a fresh process: its memory is new to it
-        st.ResumeTiming();
+        std::tie(engine, heap) = end_iteration(st, e, before);
     }
     st.counters["segments/s"] = benchmark::Counter(static_cast<double>(m.segs.size()), benchmark::Counter::kIsIterationInvariantRate);
     st.counters["segments"] = static_cast<double>(m.segs.size());
@@ -313,12 +322,7 @@ void BM_SynFlood(benchmark::State& st) {
         tcpstate_result r;
         for (const tcpstate_segment& s : f.segs) tcpstate_engine_process(e, &s, 0, &r);
         benchmark::DoNotOptimize(r);
-        st.PauseTiming();
-        engine = tcpstate_engine_memory(e);
-        heap = heap_in_use() - before;
-        tcpstate_engine_free(e);
-        malloc_trim(0);  // every iteration starts like a fresh process: its memory is new to it
-        st.ResumeTiming();
+        std::tie(engine, heap) = end_iteration(st, e, before);
     }
     st.counters["segments/s"] = benchmark::Counter(n, benchmark::Counter::kIsIterationInvariantRate);
     set_memory_counters(st, engine, heap, n, n);
