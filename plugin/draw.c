@@ -1,26 +1,15 @@
-/* tcpstate: the Wireshark-facing side. Registration, field extraction, drawing, expert info.
- *
- * Pass rules (WIRESHARK-NOTES.md): the analysis runs only on the first pass (!visited), in frame
- * order; the core keeps each frame's 32-byte result; every pass, including tshark -2 and GUI
- * clicks in any order, draws the tree from that stored result only. Nothing here is C++, so a
- * Wireshark exception (longjmp) never skips a destructor.
- */
+/* tcpstate: drawing. The tree, expert info and the Info column of one segment, from its stored
+ * result only (every pass: tshark one-pass and -2, GUI clicks in any order), and the registration of
+ * the fields and expert items drawn here. */
 #include "ws_compat.h"
 
 #include <string.h>
 
 #include <epan/expert.h>
 #include <epan/packet.h>
-#include <epan/prefs.h>
-#include <epan/stats_tree.h>
-#include <epan/tap.h>
 
 #include "tcpstate_core.h"
 #include "tcpstate_plugin.h"
-
-static int proto_tcpstate = -1;
-static dissector_handle_t tcpstate_handle;
-static tcpstate_engine *engine;
 
 static gint ett_tcpstate = -1;
 static gint ett_tcpstate_analysis = -1;
@@ -65,155 +54,6 @@ static int hf_ws_close = -1;
 
 static expert_field *ei_findings; /* one per row of the core's findings table */
 
-static int tcpstate_tap = -1;
-
-/* Preferences (tcpstate.<name>, settable with -o tcpstate.<name>:<value>) */
-static tcpstate_pref_bool pref_info_summary = TRUE;
-static tcpstate_pref_bool pref_details = TRUE;
-
-/* ---- Field extraction ------------------------------------------------------------------------
- * Few wanted fields: Wireshark primes every wanted field on every frame, even with tcpstate
- * disabled (docs/performance.md, P2). tcp.stream and tcp.srcport locate each TCP layer's header in
- * its data source; tcp.seq_raw marks a real TCP layer (an ICMP error quoting a TCP header gets no
- * tcp.seq_raw); tcp.len needs the IP layer. Everything else is read from the header bytes. */
-enum wanted_field { W_STREAM, W_SRCPORT, W_SEQ, W_LEN, W_COUNT };
-static const char *const wanted_names[W_COUNT] = { "tcp.stream", "tcp.srcport", "tcp.seq_raw", "tcp.len" };
-static int wanted_ids[W_COUNT];
-
-/* The finfo of a wanted field that belongs to the TCP header at [hdr_start, hdr_end) of `ds`. */
-static field_info *
-field_in_header(GPtrArray *arr, tvbuff_t *ds, gint hdr_start, gint hdr_end)
-{
-    if (!arr)
-        return NULL;
-    for (guint i = 0; i < arr->len; i++) {
-        field_info *fi = (field_info *)g_ptr_array_index(arr, i);
-        if (fi->ds_tvb == ds && fi->start >= hdr_start && fi->start < hdr_end)
-            return fi;
-    }
-    return NULL;
-}
-
-static guint32
-uint_of(field_info *fi, guint32 fallback)
-{
-    return fi ? fvalue_get_uinteger(TCPSTATE_FI_VALUE(fi)) : fallback;
-}
-
-/* The srcport finfo of the layer whose tcp.stream is `st`: same data source, the last one that
- * starts at or before it (tcp.stream is added at the TCP header's offset). */
-static field_info *
-srcport_of(GPtrArray *ports, field_info *st)
-{
-    field_info *best = NULL;
-    for (guint i = 0; ports && i < ports->len; i++) {
-        field_info *fi = (field_info *)g_ptr_array_index(ports, i);
-        if (fi->ds_tvb == st->ds_tvb && fi->start <= st->start && (!best || fi->start > best->start))
-            best = fi;
-    }
-    return best;
-}
-
-static guint32
-be32(const guint8 *p)
-{
-    return ((guint32)p[0] << 24) | ((guint32)p[1] << 16) | ((guint32)p[2] << 8) | p[3];
-}
-
-/* The window-scale option's shift (RFC 7323 2.2), -1 when absent or the options are malformed. */
-static gint16
-wscale_option(const guint8 *opt, guint len)
-{
-    guint i = 0;
-    while (i < len) {
-        guint8 kind = opt[i];
-        if (kind == 0)
-            break;
-        if (kind == 1) {
-            i++;
-            continue;
-        }
-        if (i + 1 >= len)
-            break;
-        guint8 olen = opt[i + 1];
-        if (olen < 2 || i + olen > len)
-            break;
-        if (kind == 3 && olen == 3)
-            return opt[i + 2];
-        i += olen;
-    }
-    return -1;
-}
-
-static void
-analyse_frame(packet_info *pinfo, proto_tree *tree)
-{
-    GPtrArray *arr[W_COUNT];
-    for (int w = 0; w < W_COUNT; w++)
-        arr[w] = wanted_ids[w] > 0 ? proto_get_finfo_ptr_array(tree, wanted_ids[w]) : NULL;
-    if (!arr[W_STREAM] || arr[W_STREAM]->len == 0)
-        return; /* no TCP */
-
-    const address *src = &pinfo->net_src, *dst = &pinfo->net_dst;
-    if (src->type != AT_IPv4 && src->type != AT_IPv6) {
-        src = &pinfo->src;
-        dst = &pinfo->dst;
-    }
-
-    for (guint layer = 0; layer < arr[W_STREAM]->len && layer < 256; layer++) {
-        field_info *st = (field_info *)g_ptr_array_index(arr[W_STREAM], layer);
-        field_info *sport = srcport_of(arr[W_SRCPORT], st);
-        if (!sport)
-            continue;
-        tvbuff_t *ds = sport->ds_tvb;
-        gint hdr_start = sport->start;
-        /* Bounded by what was captured, so no accessor below can throw. */
-        gint avail = tvb_captured_length_remaining(ds, hdr_start);
-        if (avail < 20 || !field_in_header(arr[W_SEQ], ds, hdr_start, hdr_start + 20))
-            continue; /* header cut short, or a header quoted by ICMP: nothing reliable */
-        const guint8 *h = tvb_get_ptr(ds, hdr_start, 20);
-        gint hdr_len = (h[12] >> 4) * 4;
-        if (hdr_len < 20)
-            continue; /* invalid data offset */
-
-        tcpstate_segment seg;
-        memset(&seg, 0, sizeof seg);
-        seg.stream = uint_of(st, 0);
-        seg.frame = pinfo->num;
-        if (src->len == dst->len && (src->len == 4 || src->len == 16)) {
-            seg.src_addr = (const guint8 *)src->data;
-            seg.dst_addr = (const guint8 *)dst->data;
-            seg.addr_len = (guint8)src->len;
-        }
-        seg.src_port = (guint16)((h[0] << 8) | h[1]);
-        seg.dst_port = (guint16)((h[2] << 8) | h[3]);
-        seg.seq = be32(h + 4);
-        seg.ack = be32(h + 8);
-        seg.flags = (guint16)(h[13] | ((h[12] & 0x01) << 8));
-        seg.window = (guint16)((h[14] << 8) | h[15]);
-        seg.wscale = -1;
-        if (hdr_len > 20 && avail >= hdr_len)
-            seg.wscale = wscale_option(tvb_get_ptr(ds, hdr_start + 20, hdr_len - 20), (guint)(hdr_len - 20));
-        /* tcp.len is generated from the IP length; take the layer's by position, else by order. */
-        field_info *len = field_in_header(arr[W_LEN], ds, hdr_start, hdr_start + hdr_len);
-        if (!len && arr[W_LEN] && arr[W_LEN]->len == arr[W_STREAM]->len)
-            len = (field_info *)g_ptr_array_index(arr[W_LEN], layer);
-        seg.payload_len = uint_of(len, 0);
-
-        if (avail > hdr_len && seg.payload_len > 0) {
-            guint32 n = (guint32)(avail - hdr_len);
-            if (n > seg.payload_len)
-                n = seg.payload_len;
-            seg.payload = tvb_get_ptr(ds, hdr_start + hdr_len, (gint)n);
-            seg.payload_captured = n;
-        }
-        tcpstate_result ignored;
-        tcpstate_engine_process(engine, &seg, layer, &ignored);
-    }
-}
-
-/* ---- Drawing ---------------------------------------------------------------------------------- */
-
 /* Appends `text` to buf[*len], truncating at the buffer's end (always NUL-terminated). */
 static void
 put(char *buf, size_t size, size_t *len, const char *text)
@@ -243,7 +83,7 @@ add_generated(proto_item *ti)
 }
 
 static void
-draw_ws(proto_tree *tree, tvbuff_t *tvb, const tcpstate_result *r)
+draw_ws(tcpstate_engine *engine, proto_tree *tree, tvbuff_t *tvb, const tcpstate_result *r)
 {
     unsigned upgrade = r->ws & TCPSTATE_WS_UPGRADE_MASK;
     if (!(r->ws & (TCPSTATE_WS_ACTIVE | TCPSTATE_WS_CLOSE)) && upgrade == 0)
@@ -279,7 +119,7 @@ draw_ws(proto_tree *tree, tvbuff_t *tvb, const tcpstate_result *r)
 /* The connection summary: as of this frame on the first pass (tshark one-pass shows "so far"),
  * final on every later pass (GUI, tshark -2). */
 static void
-draw_conn(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const tcpstate_result *r)
+draw_conn(tcpstate_engine *engine, proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const tcpstate_result *r)
 {
     tcpstate_conn_info ci;
     if (!tcpstate_engine_conn_info(engine, r->stream, &ci))
@@ -304,7 +144,7 @@ draw_conn(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const tcpstate_re
 }
 
 static void
-draw_findings(proto_tree *tree, proto_item *top, tvbuff_t *tvb, packet_info *pinfo, const tcpstate_result *r)
+draw_findings(tcpstate_engine *engine, proto_tree *tree, proto_item *top, tvbuff_t *tvb, packet_info *pinfo, const tcpstate_result *r)
 {
     if (r->findings == 0)
         return;
@@ -329,7 +169,7 @@ draw_findings(proto_tree *tree, proto_item *top, tvbuff_t *tvb, packet_info *pin
 
 /* The full per-segment record (tcpstate.details on, the default). */
 static void
-draw_details(proto_tree *t, tvbuff_t *tvb, packet_info *pinfo, const tcpstate_result *r, const char *step)
+draw_details(tcpstate_engine *engine, proto_tree *t, tvbuff_t *tvb, packet_info *pinfo, const tcpstate_result *r, const char *step)
 {
     add_generated(proto_tree_add_string(t, hf_role, tvb, 0, 0,
                                         (r->flags & TCPSTATE_R_SENDER_SERVER) ? "server" : "client"));
@@ -363,7 +203,7 @@ draw_details(proto_tree *t, tvbuff_t *tvb, packet_info *pinfo, const tcpstate_re
     add_generated(proto_tree_add_boolean(t, hf_acceptable, tvb, 0, 0, (r->flags & TCPSTATE_R_ACCEPTABLE) != 0));
     add_generated(proto_tree_add_boolean(t, hf_retransmission, tvb, 0, 0, (r->flags & TCPSTATE_R_RETRANSMISSION) != 0));
     add_generated(proto_tree_add_boolean(t, hf_midstream, tvb, 0, 0, (r->flags & TCPSTATE_R_MIDSTREAM) != 0));
-    draw_conn(t, tvb, pinfo, r);
+    draw_conn(engine, t, tvb, pinfo, r);
 }
 
 /* The short record (tcpstate.details off): what the tcpstate profile shows as columns. Each tree
@@ -379,8 +219,8 @@ draw_short(proto_tree *t, tvbuff_t *tvb, const tcpstate_result *r, const char *s
                                         tcpstate_state_name(tcpstate_result_server_state(r))));
 }
 
-static void
-draw_result(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const tcpstate_result *r)
+void
+tcpstate_draw(tcpstate_engine *engine, proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const tcpstate_result *r)
 {
     const char *step = tcpstate_step_name(tcpstate_result_step(r));
     proto_item *top = proto_tree_add_item(tree, proto_tcpstate, tvb, 0, 0, ENC_NA);
@@ -400,12 +240,12 @@ draw_result(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const tcpstate_
     proto_tree *t = proto_item_add_subtree(top, ett_tcpstate);
 
     add_generated(proto_tree_add_uint(t, hf_stream, tvb, 0, 0, r->stream));
-    if (pref_details)
-        draw_details(t, tvb, pinfo, r, step);
+    if (tcpstate_pref_details)
+        draw_details(engine, t, tvb, pinfo, r, step);
     else
         draw_short(t, tvb, r, step);
-    draw_ws(t, tvb, r);
-    draw_findings(t, top, tvb, pinfo, r);
+    draw_ws(engine, t, tvb, r);
+    draw_findings(engine, t, top, tvb, pinfo, r);
 }
 
 /* "C: SYN_SENT->ESTABLISHED" or "C: ESTABLISHED" when unchanged */
@@ -423,8 +263,8 @@ put_states(char *buf, size_t size, size_t *len, const char *who, unsigned from, 
 /* " [SYN-ACK 2/3 | C: SYN_SENT->ESTABLISHED | S: SYN_RCVD]" plus the violations, if any. Built
  * by plain appends into one buffer (no printf), and not at all when no Info column is being
  * filled: tshark -T fields without _ws.col.* fields passes no column info (docs/performance.md P3). */
-static void
-append_info(packet_info *pinfo, const tcpstate_result *r)
+void
+tcpstate_draw_info(packet_info *pinfo, const tcpstate_result *r)
 {
     if (!pinfo->cinfo)
         return;
@@ -450,94 +290,13 @@ append_info(packet_info *pinfo, const tcpstate_result *r)
     col_append_str(pinfo->cinfo, COL_INFO, buf);
 }
 
-/* ---- Statistics: -z tcpstate,tree and Statistics > TCP State ----------------------------------- */
-
-static const char st_steps[] = "Segments per step";
-static const char st_transitions[] = "State transitions";
-static const char st_findings[] = "Findings";
-static int st_node_steps = -1, st_node_transitions = -1, st_node_findings = -1;
-
-static void
-tcpstate_stats_init(stats_tree *st)
-{
-    st_node_steps = stats_tree_create_node(st, st_steps, 0, STAT_DT_INT, TRUE);
-    st_node_transitions = stats_tree_create_node(st, st_transitions, 0, STAT_DT_INT, TRUE);
-    st_node_findings = stats_tree_create_node(st, st_findings, 0, STAT_DT_INT, TRUE);
-}
-
-static void
-tick_transition(stats_tree *st, const char *who, unsigned from, unsigned to)
-{
-    if (from == to)
-        return;
-    char name[96];
-    g_snprintf(name, sizeof name, "%s %s -> %s", who, tcpstate_state_name(from), tcpstate_state_name(to));
-    tick_stat_node(st, st_transitions, 0, TRUE);
-    tick_stat_node(st, name, st_node_transitions, FALSE);
-}
-
-static tap_packet_status
-tcpstate_stats_packet(stats_tree *st, packet_info *pinfo _U_, epan_dissect_t *edt _U_, const void *p,
-                      tap_flags_t flags _U_)
-{
-    const tcpstate_result *r = (const tcpstate_result *)p;
-    tick_stat_node(st, st_steps, 0, TRUE);
-    tick_stat_node(st, tcpstate_step_name(tcpstate_result_step(r)), st_node_steps, FALSE);
-    tick_transition(st, "sender", tcpstate_result_sender_before(r), tcpstate_result_sender_after(r));
-    tick_transition(st, "receiver", tcpstate_result_receiver_before(r), tcpstate_result_receiver_expected(r));
-    unsigned n = tcpstate_finding_count();
-    for (unsigned i = 0; i < n && i < 32; i++) {
-        if (r->findings & (1u << i)) {
-            tick_stat_node(st, st_findings, 0, TRUE);
-            tick_stat_node(st, tcpstate_finding_name(i), st_node_findings, FALSE);
-        }
-    }
-    return TAP_PACKET_REDRAW;
-}
-
-static int
-dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
-{
-    if (!engine)
-        return 0;
-    if (!PINFO_FD_VISITED(pinfo))
-        analyse_frame(pinfo, tree);
-    tcpstate_result r;
-    for (guint32 layer = 0; layer < 256 && tcpstate_engine_lookup(engine, pinfo->num, layer, &r); layer++) {
-        draw_result(tree, tvb, pinfo, &r);
-        if (pref_info_summary)
-            append_info(pinfo, &r);
-        if (have_tap_listener(tcpstate_tap)) {
-            tcpstate_result *copy = wmem_new(pinfo->pool, tcpstate_result);
-            *copy = r;
-            tap_queue_packet(tcpstate_tap, pinfo, copy);
-        }
-    }
-    return 0;
-}
-
-/* ---- Per-file state ----------------------------------------------------------------------------- */
-
-static void
-tcpstate_init(void)
-{
-    tcpstate_engine_free(engine);
-    engine = tcpstate_engine_new();
-}
-
-static void
-tcpstate_cleanup(void)
-{
-    tcpstate_engine_free(engine);
-    engine = NULL;
-}
 
 /* ---- Registration ------------------------------------------------------------------------------- */
 
 #define OBSERVER " (passive observer's estimate, see docs/model.md)"
 
 void
-tcpstate_register_protoinfo(void)
+tcpstate_draw_register(void)
 {
     static hf_register_info hf[] = {
         { &hf_stream, { "Stream", "tcpstate.stream", FT_UINT32, BASE_DEC, NULL, 0x0,
@@ -613,7 +372,6 @@ tcpstate_register_protoinfo(void)
     };
     static gint *ett[] = { &ett_tcpstate, &ett_tcpstate_analysis, &ett_tcpstate_ws, &ett_tcpstate_conn };
 
-    proto_tcpstate = proto_register_protocol("TCP State", "TCP State", "tcpstate");
     proto_register_field_array(proto_tcpstate, hf, array_length(hf));
     proto_register_subtree_array(ett, array_length(ett));
 
@@ -641,33 +399,4 @@ tcpstate_register_protoinfo(void)
     expert_module_t *expert = expert_register_protocol(proto_tcpstate);
     expert_register_field_array(expert, ei, n);
 
-    module_t *prefs = prefs_register_protocol(proto_tcpstate, NULL);
-    prefs_register_bool_preference(prefs, "info_summary", "Summary in the Info column",
-        "Append \"[step | C: client state | S: server state | violations]\" to the Info column",
-        &pref_info_summary);
-    prefs_register_bool_preference(prefs, "details", "Per-segment details",
-        "Add every field to each segment (default). Off: only tcpstate.stream, step, client.state, "
-        "server.state, the findings, expert info and the WebSocket tags; the analysis is the same, "
-        "the other fields are absent. Makes large tshark -T fields runs cheaper (docs/performance.md)",
-        &pref_details);
-
-    tcpstate_tap = register_tap("tcpstate");
-    tcpstate_handle = register_dissector("tcpstate", dissect_tcpstate, proto_tcpstate);
-    register_postdissector(tcpstate_handle);
-    register_init_routine(tcpstate_init);
-    register_cleanup_routine(tcpstate_cleanup);
-}
-
-void
-tcpstate_register_handoff(void)
-{
-    GArray *wanted = g_array_new(FALSE, FALSE, (guint)sizeof(int));
-    for (int w = 0; w < W_COUNT; w++) {
-        wanted_ids[w] = proto_registrar_get_id_byname(wanted_names[w]);
-        if (wanted_ids[w] > 0)
-            g_array_append_val(wanted, wanted_ids[w]);
-    }
-    set_postdissector_wanted_hfids(tcpstate_handle, wanted);
-    stats_tree_register_plugin("tcpstate", "tcpstate", "TCP State", 0, tcpstate_stats_packet,
-                               tcpstate_stats_init, NULL);
 }
