@@ -184,14 +184,7 @@ private:
 
 class Engine {
 public:
-    // Construction options. The fast path (analyse_established() in engine.cpp) gives the same
-    // results as the general analysis for the segments it takes; turning it off is for the test that
-    // checks exactly that (tests/unit/fast_path_test.cpp), not for users.
-    struct Options {
-        bool fast_path = true;
-    };
     Engine();
-    explicit Engine(const Options& options);
     ~Engine();
 
     // Returns false when the segment is not annotated (out->valid == 0).
@@ -227,7 +220,6 @@ private:
     std::unordered_map<std::uint32_t, std::uint32_t> alias_;     // tcp.stream -> stream it continues
     HugePagedTable<tcpstate_result, 10> frames_;                  // index: frame number, layer 0
     std::unordered_map<std::uint64_t, tcpstate_result> extra_layers_;
-    bool fast_path_ = true;
 };
 
 }  // namespace tcpstate
