@@ -85,6 +85,10 @@ std::string message(const tcpstate_result& r, Finding f) {
             text = format("SYN (SEQ %u) in a synchronized state: challenge ACK expected", seen);
             break;
         case Finding::DataAfterFin: text = format("data up to SEQ %u sent after the sender's FIN at SEQ %u", seen, bound); break;
+        case Finding::HandshakeBadAck:
+            text = format("ACK %u is outside SND.UNA..SND.NXT (expected ISN+1 = %u): the receiver answers "
+                          "<SEQ=%u><CTL=RST> and discards it", seen, bound, seen);
+            break;
         case Finding::WscaleTooLarge: text = format("window scale shift %u is above %u; taken as 14", seen, bound); break;
         default: break;
         }
