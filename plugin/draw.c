@@ -260,6 +260,18 @@ put_states(char *buf, size_t size, size_t *len, const char *who, unsigned from, 
     put(buf, size, len, tcpstate_state_name(to));
 }
 
+/* "C: SYN_SENT->ESTABLISHED | S: SYN_RCVD": both ends before -> after the segment (the Info
+ * column's summary, the Flow Graph's comment). */
+void
+tcpstate_put_transitions(char *buf, size_t size, size_t *len, const tcpstate_result *r)
+{
+    gboolean server = (r->flags & TCPSTATE_R_SENDER_SERVER) != 0;
+    unsigned c0 = server ? tcpstate_result_receiver_before(r) : tcpstate_result_sender_before(r);
+    unsigned s0 = server ? tcpstate_result_sender_before(r) : tcpstate_result_receiver_before(r);
+    put_states(buf, size, len, "C: ", c0, tcpstate_result_client_state(r));
+    put_states(buf, size, len, " | S: ", s0, tcpstate_result_server_state(r));
+}
+
 /* " [SYN-ACK 2/3 | C: SYN_SENT->ESTABLISHED | S: SYN_RCVD]" plus the violations, if any. Built
  * by plain appends into one buffer (no printf), and not at all when no Info column is being
  * filled: tshark -T fields without _ws.col.* fields passes no column info (docs/performance.md P3). */
@@ -268,15 +280,12 @@ tcpstate_draw_info(packet_info *pinfo, const tcpstate_result *r)
 {
     if (!pinfo->cinfo)
         return;
-    gboolean server = (r->flags & TCPSTATE_R_SENDER_SERVER) != 0;
-    unsigned c0 = server ? tcpstate_result_receiver_before(r) : tcpstate_result_sender_before(r);
-    unsigned s0 = server ? tcpstate_result_sender_before(r) : tcpstate_result_receiver_before(r);
     char buf[384];
     size_t len = 0;
     put(buf, sizeof buf, &len, " [");
     put(buf, sizeof buf, &len, tcpstate_step_short(tcpstate_result_step(r)));
-    put_states(buf, sizeof buf, &len, " | C: ", c0, tcpstate_result_client_state(r));
-    put_states(buf, sizeof buf, &len, " | S: ", s0, tcpstate_result_server_state(r));
+    put(buf, sizeof buf, &len, " | ");
+    tcpstate_put_transitions(buf, sizeof buf, &len, r);
     const char *sep = " | ";
     unsigned n = tcpstate_finding_count();
     for (unsigned i = 0; i < n && i < 32; i++) {
