@@ -56,6 +56,7 @@ tcpstate_flow_packet(void *tapdata, packet_info *pinfo, epan_dissect_t *edt _U_,
     sai->line_style = 1;
     sai->conv_num = (guint16)r->stream;
     sai->display = TRUE;
+    sequence_analysis_use_color_filter(pinfo, sai); /* the packet list's colours (profile tcpstate) */
     g_queue_push_tail(sainfo->items, sai);
     return TAP_PACKET_REDRAW;
 }

@@ -94,6 +94,7 @@ WS_DLL_PUBLIC void register_seq_analysis(const char *name, const char *ui_name, 
                                          const char *tap_listener, guint tap_flags, tap_packet_cb tap_func);
 WS_DLL_PUBLIC seq_analysis_item_t *sequence_analysis_create_sai_with_addresses(packet_info *pinfo,
                                                                                seq_analysis_info_t *sainfo);
+WS_DLL_PUBLIC void sequence_analysis_use_color_filter(packet_info *pinfo, seq_analysis_item_t *sai);
 #endif
 
 #endif
