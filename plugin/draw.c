@@ -51,6 +51,7 @@ static int hf_ws_accept_ok = -1;
 static int hf_ws_request_frame = -1;
 static int hf_ws_response_frame = -1;
 static int hf_ws_close = -1;
+static int hf_explain = -1;
 
 static expert_field *ei_findings; /* one per row of the core's findings table */
 
@@ -244,6 +245,10 @@ tcpstate_draw(tcpstate_engine *engine, proto_tree *tree, tvbuff_t *tvb, packet_i
         draw_details(engine, t, tvb, pinfo, r, step);
     else
         draw_short(t, tvb, r, step);
+    if (tcpstate_pref_explain) {
+        char text[512];
+        add_generated(proto_tree_add_string(t, hf_explain, tvb, 0, 0, tcpstate_engine_explain(engine, r, text, sizeof text)));
+    }
     draw_ws(engine, t, tvb, r);
     draw_findings(engine, t, top, tvb, pinfo, r);
 }
@@ -378,6 +383,8 @@ tcpstate_draw_register(void)
             FRAMENUM_TYPE(FT_FRAMENUM_RESPONSE), 0x0, NULL, HFILL } },
         { &hf_ws_close, { "WebSocket Close", "tcpstate.ws.close", FT_UINT16, BASE_DEC, NULL, 0x0,
             "Status code of a Close frame completed in this segment (1005: none given)", HFILL } },
+        { &hf_explain, { "Explanation", "tcpstate.explain", FT_STRING, BASE_NONE, NULL, 0x0,
+            "What this step does and why, with the RFC section (preference tcpstate.explain, off by default)", HFILL } },
     };
     static gint *ett[] = { &ett_tcpstate, &ett_tcpstate_analysis, &ett_tcpstate_ws, &ett_tcpstate_conn };
 

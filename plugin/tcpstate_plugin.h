@@ -23,6 +23,7 @@ void tcpstate_register_handoff(void);
 /* register.c */
 extern int proto_tcpstate;
 extern tcpstate_pref_bool tcpstate_pref_details;
+extern tcpstate_pref_bool tcpstate_pref_explain;
 
 /* extract.c */
 void tcpstate_extract_handoff(dissector_handle_t handle);  /* the wanted fields */
