@@ -5,6 +5,7 @@
 #include <string>
 
 #include "engine.hpp"
+#include "explain.hpp"
 #include "tcpstate_core.h"
 #include "ws.hpp"
 
@@ -256,6 +257,15 @@ char* tcpstate_findings_list(const tcpstate_result* r, char* buf, size_t size) {
             s += row.name;
         }
         return copy_out(s, buf, size);
+    } catch (...) {
+        return copy_out("", buf, size);
+    }
+}
+
+char* tcpstate_engine_explain(const tcpstate_engine* engine, const tcpstate_result* r, char* buf, size_t size) {
+    try {
+        if (!r) return copy_out("", buf, size);
+        return copy_out(explain(*r, engine ? engine->engine.connection(r->stream) : nullptr), buf, size);
     } catch (...) {
         return copy_out("", buf, size);
     }

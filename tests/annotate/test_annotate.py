@@ -37,7 +37,7 @@ SEGMENT_HEADER = (
     "file,frame,time,stream,src,srcport,dst,dstport,flags,seq,ack,len,step,phase,role,"
     "sender_before,sender_after,receiver_before,receiver_expected,client_state,server_state,"
     "seq_expected,seq_ok,ack_expected,ack_ok,acceptable,retransmission,midstream,violation,"
-    "findings,ws,ws_upgrade,ws_close,conn_state,conn_history").split(",")
+    "findings,ws,ws_upgrade,ws_close,conn_state,conn_history,rel_seq,rel_ack,explain").split(",")
 SUMMARY_HEADER = (
     "file,stream,client_addr,client_port,server_addr,server_port,conn_state,history,"
     "client_pkts,client_bytes,server_pkts,server_bytes,first_time,last_time,duration,"
