@@ -40,6 +40,10 @@ constexpr std::array kRows{
             "{receiver} accepts it from {receiver_before} because the new initial sequence number "
             "is beyond the old connection's",
             "RFC 6191, RFC 1122 4.2.2.13"),
+    finding(Step::Syn, Finding::AssumedUndelivered,
+            "The {sender} sends its SYN again, with the same initial sequence number, although a "
+            "SYN-ACK was sent: that SYN-ACK never reached it, and it is still in SYN_SENT",
+            "RFC 9293 3.8.1"),
     retrans(Step::Syn,
             "The {sender} sends its SYN again, with the same initial sequence number: no SYN-ACK came "
             "back in time",
@@ -52,6 +56,11 @@ constexpr std::array kRows{
     finding(Step::SynAck, Finding::SynAckBadAck,
             "A SYN-ACK must acknowledge exactly the {receiver}'s initial sequence number + 1; this one "
             "does not, so the {receiver} stays in {receiver_state} and answers with a RST",
+            "RFC 9293 3.10.7.3"),
+    finding(Step::SynAck, Finding::CompetingSynAck,
+            "Another SYN-ACK, with a different initial sequence number, answers the same SYN (a "
+            "middlebox or load balancer racing the server): only the one the {receiver} acknowledges "
+            "reaches it, and that one is the connection",
             "RFC 9293 3.10.7.3"),
     retrans(Step::SynAck,
             "The {sender} sends its SYN-ACK again: the last ACK of the handshake did not reach it in time",
@@ -150,6 +159,23 @@ constexpr std::array kRows{
             "The RST ends the {receiver}'s TIME_WAIT early (TIME-WAIT assassination): an old duplicate "
             "could now reach a new connection on the same ports",
             "RFC 1337"),
+    finding(Step::Rst, Finding::RstFromClosed,
+            "The {sender} no longer has this connection (it closed or aborted it): like any closed end "
+            "it answers the {receiver}'s segment with a RST whose sequence number is that segment's "
+            "ACK; the {receiver} goes to {receiver_state}",
+            "RFC 9293 3.10.7.1"),
+    when_state(Step::Rst, W::SenderAfter, State::SynSent,
+               "In SYN_SENT the {sender} answers an ACK that does not acknowledge its SYN with a RST "
+               "whose sequence number is that ACK, and goes on waiting for the real SYN-ACK",
+               "RFC 9293 3.10.7.3"),
+    when_state(Step::Rst, W::SenderAfter, State::SynRcvd,
+               "In SYN_RCVD the {sender} answers an ACK of something it never sent with a RST whose "
+               "sequence number is that ACK, and stays in SYN_RCVD",
+               "RFC 9293 3.10.7.4"),
+    when_state(Step::Rst, W::SenderAfter, State::Listen,
+               "The {sender} is listening: it answers any ACK for a connection it does not have with a RST whose "
+               "sequence number is that ACK",
+               "RFC 9293 3.10.7.2"),
     unacceptable(Step::Rst,
                  "The {receiver} does not act on this RST and stays in {receiver_state}",
                  "RFC 9293 3.10.7"),
@@ -182,6 +208,11 @@ constexpr std::array kRows{
             "This ACK acknowledges data the {receiver} never sent: the {receiver} drops it and answers "
             "with an ACK",
             "RFC 9293 3.10.7.4"),
+    finding(Step::Ack, Finding::HandshakeBadAck,
+            "In {receiver_before} an ACK must acknowledge what the {receiver} sent (its SYN: the "
+            "initial sequence number + 1); this one does not, so the {receiver} drops it and answers "
+            "with a RST",
+            "RFC 9293 3.10.7.3, 3.10.7.4"),
     always(Step::Ack,
            "The {sender} acknowledges what it has received: the ACK number is the next sequence number "
            "it expects",
