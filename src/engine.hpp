@@ -104,6 +104,8 @@ struct SegmentView {
     std::uint32_t payload_len;
     const std::uint8_t* payload;
     std::uint32_t payload_captured;
+    const tcpstate_tls_record* tls = nullptr;  // TLS records Wireshark decrypted that end here (WebSocket tracker only)
+    std::size_t tls_count = 0;
 
     bool syn() const { return flags & TCPSTATE_SYN; }
     bool ack_flag() const { return flags & TCPSTATE_ACK; }
@@ -194,8 +196,10 @@ public:
     explicit Engine(const Options& options);
     ~Engine();
 
-    // Returns false when the segment is not annotated (out->valid == 0).
-    bool process(const tcpstate_segment& seg, std::uint32_t layer, tcpstate_result& out);
+    // Returns false when the segment is not annotated (out->valid == 0). `tls`: the TLS records
+    // Wireshark decrypted that end in this segment, in order (tcpstate_engine_process_decrypted).
+    bool process(const tcpstate_segment& seg, std::uint32_t layer, tcpstate_result& out,
+                 const tcpstate_tls_record* tls = nullptr, std::size_t tls_count = 0);
     bool lookup(std::uint32_t frame, std::uint32_t layer, tcpstate_result& out) const;
     const Connection* connection(std::uint32_t stream) const;
     std::size_t memory() const;

@@ -39,6 +39,7 @@ enum class Finding : std::uint8_t {
     WsClientClosedFirst,
     WsAbnormalClosure,
     WsHeadTooLarge,
+    WsTlsNotExamined,
     Count_
 };
 
@@ -106,6 +107,8 @@ inline constexpr std::array<FindingInfo, kFindingCount> kFindings{{
      "TCP FIN or RST with no WebSocket Close seen (1006)"},
     {Finding::WsHeadTooLarge, "ws_head_too_large", Severity::Note, "observer",
      "HTTP head larger than the buffer limit, upgrade detection abandoned"},
+    {Finding::WsTlsNotExamined, "ws_tls_not_examined", Severity::Note, "observer",
+     "TLS connection that Wireshark could not decrypt (no keys): HTTP and WebSocket not examined"},
 }};
 
 constexpr bool findings_table_in_order() {

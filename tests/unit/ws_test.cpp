@@ -291,19 +291,22 @@ TEST(WsRequest, NotGetStopsAtOnce) {
     EXPECT_EQ(feed_all(g, kClient, kRequest).upgrade, Upgrade::None);
 }
 
-TEST(WsRequest, OnlyTheFirstRequestCounts) {
+TEST(WsRequest, ASecondRequestCounts) {
+    // Issue 16: every request of a keep-alive connection is examined until one upgrades.
     const std::string plain = "GET / HTTP/1.1\r\nHost: a\r\n\r\n";
     Session s;
     EXPECT_EQ(feed_all(s, kClient, plain).upgrade, Upgrade::None);
     EXPECT_EQ(feed_all(s, kServer, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n").upgrade, Upgrade::None);
-    EXPECT_EQ(feed_all(s, kClient, kRequest).upgrade, Upgrade::None);
+    EXPECT_EQ(feed_all(s, kClient, kRequest).upgrade, Upgrade::Request);
+    EXPECT_EQ(feed_all(s, kServer, kAnswer).upgrade, Upgrade::Accepted);
 }
 
 TEST(WsRequest, ServerSpeaksFirst) {
-    // The answer's start is unknown: the request is tagged, the answer is not looked at.
+    // An HTTP server does not speak before it was asked: not an HTTP exchange, nothing is tagged.
     Session s;
     feed_all(s, kServer, "220 hello\r\n");
-    EXPECT_EQ(feed_all(s, kClient, kRequest).upgrade, Upgrade::Request);
+    EXPECT_TRUE(s.done());
+    EXPECT_EQ(feed_all(s, kClient, kRequest).upgrade, Upgrade::None);
     EXPECT_EQ(feed_all(s, kServer, kAnswer).upgrade, Upgrade::None);
     EXPECT_FALSE(s.active());
 }
