@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstring>
 #include <vector>
 
@@ -621,9 +622,11 @@ struct HeadStep {
     std::size_t used = 0;   // bytes of the chunk that belong to the head
 };
 
-// Appends to a head buffer whose capacity never grows past kMaxHead.
+// Appends to a head buffer (buf.size() + n <= kMaxHead) whose capacity never grows past kMaxHead:
+// capacities are powers of two, each at least twice the last, which std::string takes as asked.
+static_assert(std::has_single_bit(kMaxHead));
 void append_bounded(std::string& buf, const std::uint8_t* data, std::size_t n) {
-    if (buf.size() + n > buf.capacity()) buf.reserve(std::min(kMaxHead, std::max(2 * buf.capacity(), buf.size() + n)));
+    if (buf.size() + n > buf.capacity()) buf.reserve(std::bit_ceil(std::max<std::size_t>(buf.size() + n, 32)));
     buf.append(reinterpret_cast<const char*>(data), n);
 }
 
@@ -1113,5 +1116,11 @@ std::size_t Session::memory() const {
 }
 
 static_assert(sizeof(Session) <= 64, "an idle Session must stay small (issue 4)");
+// kMaxMemory: besides the head buffers, the Detail and its attempts (each string under 256 bytes
+// but the key and accept kept, kMaxShown) fit in 16 KiB.
+static_assert(sizeof(Session) + sizeof(Session::Detail) + kMaxAttempts * (sizeof(Attempt) + 2 * (kMaxShown + 1) + 3 * 256) +
+                      2 * 8 <=
+                  kMaxMemory - 2 * (kMaxHead + 1),
+              "kMaxMemory holds");
 
 }  // namespace tcpstate::ws

@@ -17,10 +17,11 @@
 // (a HEAD, a CONNECT, an upgrade). After the accepted 101 the frame walker keeps only frame headers
 // (<= 14 bytes) and the first two bytes of a Close payload.
 //
-// Memory per connection (bounded, tests/unit/ws_test.cpp WsMemory): a Session of sizeof(Session)
-// bytes, and at most 2 * kMaxHead bytes of head buffer (one per direction, freed when the head
-// ends) plus kMaxAttempts upgrade attempts of bounded size (key and accept kept up to kMaxShown
-// bytes). memory() says what one holds.
+// Memory per connection, at most kMaxMemory (48 KiB): a Session of sizeof(Session) bytes (56), and
+// only when needed a Detail holding at most 2 * kMaxHead bytes of head buffer (one per direction,
+// freed when its head ends) and kMaxAttempts upgrade attempts of bounded size (key and accept kept
+// up to kMaxShown bytes). An HTTP connection whose heads each arrive in one segment allocates
+// nothing. memory() says what one holds.
 //
 // Observer limits (docs/model.md "be honest about the observer"):
 // - A client stream must start with an HTTP/1.x request line (or a TLS record, then the decrypted
@@ -57,6 +58,9 @@ inline constexpr std::size_t kMaxPending = 32;
 inline constexpr std::size_t kMaxAttempts = 8;
 // Most bytes of a Sec-WebSocket-Key or -Accept kept for display (the checks see the whole value).
 inline constexpr std::size_t kMaxShown = 128;
+// Most bytes one Session holds (memory()): two head buffers of kMaxHead, the rest well under 16 KiB
+// (checked at compile time in ws.cpp, and by tests/unit/ws_http_test.cpp WsMemory).
+inline constexpr std::size_t kMaxMemory = 2 * kMaxHead + 16 * 1024;
 
 // RFC 6455 1.3: the GUID appended to the key before hashing.
 inline constexpr std::string_view kGuid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
