@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -143,13 +144,10 @@ TEST(WsHttp, AnswersWithoutBody) {
 TEST(WsHttp, BodiesAreNotRequests) {
     // An upgrade request and a 101 inside bodies (Content-Length and chunked, with extensions and a
     // trailer): never tagged.
+    std::ostringstream size;
+    size << std::hex << k101.size() << "\r\n";
     const std::string chunked = "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n" "5;a=b;c\r\nxxxxx\r\n" +
-                                [] {
-                                    char n[16];
-                                    std::snprintf(n, sizeof n, "%zx\r\n", k101.size());
-                                    return std::string(n);
-                                }() +
-                                k101 + "\r\n0\r\nChecksum: 1\r\nMore: 2\r\n\r\n";
+                                size.str() + k101 + "\r\n0\r\nChecksum: 1\r\nMore: 2\r\n\r\n";
     expect_exchange({{kClient, "POST /u HTTP/1.1\r\nContent-Length: " + std::to_string(kDecoyRequest.size()) + "\r\n\r\n" +
                                    kDecoyRequest},
                      {kServer, chunked},
