@@ -186,11 +186,14 @@ PayloadChunk new_payload(Endpoint& e, const SegmentView& s) {
     findings |= wr.findings;
 }
 
-// The step for every segment: nothing to do without a session and payload to start one, or once
-// the session is done (what follows would feed it for an empty result).
+// The step for every segment: nothing to do without a session and payload to start one, once the
+// session is done, or, before the upgrade, for a segment with neither payload nor FIN/RST (what
+// follows would feed it for an empty result).
 inline void websocket_step(Connection& c, Endpoint& S, const SegmentView& s, int d, bool retrans, std::uint8_t& bits,
                            std::uint16_t& close, FindingSet& findings) {
-    if (c.ws ? c.ws->done() : s.payload_captured == 0) return;
+    if (!c.ws ? s.payload_captured == 0
+              : c.ws->done() || (s.payload_captured == 0 && !c.ws->active() && !(s.flags & (TCPSTATE_FIN | TCPSTATE_RST))))
+        return;
     websocket_feed(c, S, s, d, retrans, bits, close, findings);
 }
 

@@ -7,6 +7,7 @@
 #include <array>
 #include <bit>
 #include <cstring>
+#include <span>
 #include <vector>
 
 namespace tcpstate::ws {
@@ -68,22 +69,35 @@ namespace {
 
 constexpr std::string_view kCrlfCrlf = "\r\n\r\n";
 
-// RFC 9110 5.6.2 tchar.
-constexpr bool is_tchar(unsigned char c) {
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) return true;
-    return std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
-}
+// RFC 9110 5.6.2 tchar, as a table (every head's method is checked with it).
+constexpr std::array<bool, 256> kTchar = [] {
+    std::array<bool, 256> t{};
+    for (int c = 0; c < 256; ++c)
+        t[c] = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+               std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
+    return t;
+}();
+// Character classes as function objects, so that all_of() below inlines them.
+constexpr auto is_tchar = [](unsigned char c) { return kTchar[c]; };
 // RFC 9110 5.5 field-vchar (VCHAR / obs-text), plus SP and HTAB inside a value.
-constexpr bool is_value_char(unsigned char c) { return c == ' ' || c == '\t' || (c >= 0x21 && c != 0x7f); }
+constexpr auto is_value_char = [](unsigned char c) { return c == ' ' || c == '\t' || (c >= 0x21 && c != 0x7f); };
 // RFC 9112 3.2 request-target (and the reason phrase): visible ASCII only for the target.
-constexpr bool is_vchar(unsigned char c) { return c >= 0x21 && c <= 0x7e; }
+constexpr auto is_vchar = [](unsigned char c) { return c >= 0x21 && c <= 0x7e; };
 
 constexpr char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
-bool iequals(std::string_view a, std::string_view b) {
+inline bool iequals(std::string_view a, std::string_view b) {
     if (a.size() != b.size()) return false;
     for (std::size_t i = 0; i < a.size(); ++i)
         if (lower(a[i]) != lower(b[i])) return false;
+    return true;
+}
+
+// Whether `s` starts with `name` (lower case) in any case.
+inline bool starts_with_lower(std::string_view s, std::string_view name) {
+    if (s.size() < name.size()) return false;
+    for (std::size_t i = 0; i < name.size(); ++i)
+        if (lower(s[i]) != name[i]) return false;
     return true;
 }
 
@@ -214,39 +228,73 @@ void transfer_encoding(std::string_view value, Head& h) {
     });
 }
 
+// The fields that matter to the framing or to the upgrade (RFC 9112 6.1, 6.3; RFC 6455 4.1, 4.2.2).
+enum class Field : std::uint8_t { Other, Upgrade, Connection, ContentLength, TransferEncoding, Key, Version, Accept };
+
+struct FieldMatch {
+    Field field = Field::Other;
+    std::size_t name_len = 0;
+    bool space_before_colon = false;  // the name, then whitespace (RFC 9112 5.1: malformed)
+};
+
+// Which of the fields that matter `line` (non-empty) holds: its name, in any case, then the colon.
+// Told apart by the first letter, so that any other line costs one comparison.
+FieldMatch match_field(std::string_view line) {
+    struct Name {
+        std::string_view name;
+        Field field;
+    };
+    static constexpr Name kC[] = {{"connection", Field::Connection}, {"content-length", Field::ContentLength}};
+    static constexpr Name kS[] = {{"sec-websocket-key", Field::Key},
+                                  {"sec-websocket-version", Field::Version},
+                                  {"sec-websocket-accept", Field::Accept}};
+    static constexpr Name kT[] = {{"transfer-encoding", Field::TransferEncoding}};
+    static constexpr Name kU[] = {{"upgrade", Field::Upgrade}};
+    std::span<const Name> names;
+    switch (lower(line[0])) {
+    case 'c': names = kC; break;
+    case 's': names = kS; break;
+    case 't': names = kT; break;
+    case 'u': names = kU; break;
+    default: return {};
+    }
+    for (const Name& n : names) {
+        if (line.size() <= n.name.size() || !starts_with_lower(line, n.name)) continue;
+        const char next = line[n.name.size()];
+        if (next == ':') return {n.field, n.name.size(), false};
+        if (next == ' ' || next == '\t') return {Field::Other, 0, true};
+    }
+    return {};
+}
+
 // RFC 9112 5: field-line = field-name ":" OWS field-value OWS. No space before the colon (5.1),
 // no obs-fold (5.2): both make the head malformed here. Not strict: a field that matters neither to
 // the framing nor to the upgrade is not looked at.
 bool parse_field_line(std::string_view line, Head& h, bool strict) {
-    const std::size_t colon = line.find(':');
-    if (colon == 0 || colon == std::string_view::npos) return false;
-    const std::string_view name = line.substr(0, colon);
-    if (name.back() == ' ' || name.back() == '\t') return false;  // 5.1: whitespace before the colon
-    const std::string_view raw = line.substr(colon + 1);
-    auto is = [&name](std::string_view n) { return iequals(name, n); };
-    // The fields that matter, told apart by their first letter before any full comparison.
-    const char first = lower(name[0]);
-    const bool wanted = (first == 'u' && is("upgrade")) || (first == 'c' && (is("connection") || is("content-length"))) ||
-                        (first == 't' && is("transfer-encoding")) ||
-                        (first == 's' && (is("sec-websocket-key") || is("sec-websocket-version") || is("sec-websocket-accept")));
-    if (!wanted && !strict) return true;
-    if (!all_of(name, is_tchar) || !all_of(raw, is_value_char)) return false;
-    if (!wanted) return true;
+    const FieldMatch m = match_field(line);
+    if (m.space_before_colon) return false;
+    if (m.field == Field::Other) {
+        if (!strict) return true;
+        const std::size_t colon = line.find(':');
+        // A token name (no whitespace before the colon either: SP is no tchar), then field-vchars.
+        return colon != 0 && colon != std::string_view::npos && all_of(line.substr(0, colon), is_tchar) &&
+               all_of(line.substr(colon + 1), is_value_char);
+    }
+    const std::string_view raw = line.substr(m.name_len + 1);
+    if (!all_of(raw, is_value_char)) return false;
     const std::string_view value = trim_ows(raw);
     auto single = [&value](int& count, std::string_view& first_value) {
         if (count++ == 0) first_value = value;
     };
-    switch (first) {
-    case 'u': h.upgrade_websocket = h.upgrade_websocket || list_has_token(value, "websocket"); break;
-    case 'c':
-        if (is("connection")) h.connection_upgrade = h.connection_upgrade || list_has_token(value, "upgrade");
-        else content_length(value, h);
-        break;
-    case 't': transfer_encoding(value, h); break;
-    default:
-        if (is("sec-websocket-key")) single(h.key_count, h.key);
-        else if (is("sec-websocket-version")) single(h.version_count, h.version);
-        else single(h.accept_count, h.accept);
+    switch (m.field) {
+    case Field::Other: break;
+    case Field::Upgrade: h.upgrade_websocket = h.upgrade_websocket || list_has_token(value, "websocket"); break;
+    case Field::Connection: h.connection_upgrade = h.connection_upgrade || list_has_token(value, "upgrade"); break;
+    case Field::ContentLength: content_length(value, h); break;
+    case Field::TransferEncoding: transfer_encoding(value, h); break;
+    case Field::Key: single(h.key_count, h.key); break;
+    case Field::Version: single(h.version_count, h.version); break;
+    case Field::Accept: single(h.accept_count, h.accept); break;
     }
     return true;
 }
