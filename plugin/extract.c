@@ -23,6 +23,7 @@ static const char *const wanted_names[W_COUNT] = {
     "tls.handshake", "tls.alert_message", "tls.heartbeat_message", /* see decrypted_records() */
 };
 static int wanted_ids[W_COUNT];
+static int proto_tls = -1; /* decrypted records are looked for only in frames holding TLS */
 
 /* The finfo of a wanted field that belongs to the TCP header at [hdr_start, hdr_end) of `ds`. */
 static field_info *
@@ -121,6 +122,11 @@ decrypted_records(GPtrArray *arr[W_COUNT], packet_info *pinfo, size_t *count)
     *count = 0;
     if (!pinfo->data_src || !pinfo->data_src->next)
         return NULL; /* only the frame itself */
+    gboolean tls = FALSE;
+    for (wmem_list_frame_t *f = proto_tls > 0 ? wmem_list_head(pinfo->layers) : NULL; f && !tls; f = wmem_list_frame_next(f))
+        tls = GPOINTER_TO_INT(wmem_list_frame_data(f)) == proto_tls;
+    if (!tls)
+        return NULL;
     tcpstate_tls_record *records = NULL;
     size_t n = 0, room = 0;
     for (GSList *l = pinfo->data_src; l; l = l->next) {
@@ -230,4 +236,5 @@ tcpstate_extract_handoff(dissector_handle_t handle)
             g_array_append_val(wanted, wanted_ids[w]);
     }
     set_postdissector_wanted_hfids(handle, wanted);
+    proto_tls = proto_get_id_by_filter_name("tls");
 }
