@@ -321,38 +321,57 @@ Head parse_head(std::string_view head, bool request, bool strict) {
     return h;
 }
 
-// Whether the start line at the front of a head being assembled is well-formed, so that a stream
-// that is not HTTP is dropped at its first line rather than after kMaxHead bytes.
+// The start line at the front of `buffered` (a head, or the first bytes of one): Incomplete before
+// its LF, Bad when malformed (also an LF without CR), Ok with what it says in `h`. Lets a stream
+// that is not HTTP be dropped at its first line rather than after kMaxHead bytes, and a request
+// head without the fields that matter be read from its request line alone.
 enum class StartLine : std::uint8_t { Incomplete, Ok, Bad };
-StartLine check_start_line(std::string_view buffered, bool request) {
+StartLine check_start_line(std::string_view buffered, bool request, Head& h) {
     const std::size_t lf = buffered.find('\n');
     if (lf == std::string_view::npos) return StartLine::Incomplete;
     if (lf == 0 || buffered[lf - 1] != '\r') return StartLine::Bad;
-    Head h;
     const std::string_view line = buffered.substr(0, lf - 1);
     return (request ? parse_request_line(line, h) : parse_status_line(line, h)) ? StartLine::Ok : StartLine::Bad;
 }
 
-// A cheap test before parse_head() of a request: whether a line starts with "upgrade:" in any case,
-// i.e. whether the head can hold the Upgrade field that every WebSocket request needs
-// (parse_field_line() compares the whole name, case-insensitively). Looks after every LF, so a
-// false "yes" only costs the strict parse; a "no" means the request is no upgrade request.
-bool may_have_upgrade_field(std::string_view head) {
-    constexpr std::string_view kName = "upgrade:";
-    std::uint64_t want;
-    std::memcpy(&want, kName.data(), 8);
-    constexpr std::uint64_t kCase = 0x2020202020202020ull;  // letters to lower case; ':' has the bit
+// What the field lines of a request head may hold, from a cheap test of each line's first 8 bytes
+// (in any case) before any parse: a line starting "upgrade:" (every WebSocket request needs that
+// field), or "content-" / "transfer" (Content-Length, Transfer-Encoding: a body). A false "yes"
+// only costs the full parse; "no" to both means the request has no body (RFC 9112 6.3 item 7) and
+// is no upgrade request, so its request line is all that matters.
+struct RequestLines {
+    bool upgrade = false;
+    bool framing = false;
+};
+
+struct LineStarts {
+    // Eight bytes as a word, in memory order (the compiler folds it for a literal).
+    static std::uint64_t word(const char* p) {
+        std::uint64_t w;
+        std::memcpy(&w, p, 8);
+        return w;
+    }
+    // Tests the 8 bytes at `line` (the caller checked they are there).
+    static void test(const char* line, RequestLines& r) {
+        constexpr std::uint64_t kCase = 0x2020202020202020ull;  // letters to lower case; ':' and '-' have the bit
+        const std::uint64_t w = word(line) | kCase;
+        r.upgrade = r.upgrade || w == word("upgrade:");
+        r.framing = r.framing || w == word("content-") || w == word("transfer");
+    }
+};
+
+// The same test on a whole head (a head assembled from several chunks).
+RequestLines request_lines(std::string_view head) {
+    RequestLines r;
     const char* p = head.data();
     const char* const end = p + head.size();
     while (end - p >= 9) {
         const void* lf = std::memchr(p, '\n', static_cast<std::size_t>(end - p) - 8);
-        if (!lf) return false;
+        if (!lf) break;
         p = static_cast<const char*>(lf) + 1;
-        std::uint64_t w;
-        std::memcpy(&w, p, 8);
-        if ((w | kCase) == want) return true;
+        LineStarts::test(p, r);
     }
-    return false;
+    return r;
 }
 
 // End of the head (index just past CRLF CRLF) in p[0..n), searching from `from`; 0 if none.
@@ -362,34 +381,26 @@ std::size_t head_end(const std::uint8_t* p, std::size_t n, std::size_t from) {
     return at == std::string_view::npos ? 0 : at + kCrlfCrlf.size();
 }
 
-// head_end(p, n, 0) and, when that is not 0, may_have_upgrade_field() of the head p[0..end), in one
-// pass: one memchr per line instead of two. Every CRLF CRLF has an LF second, so testing the bytes
-// around each LF in order finds the first one. Every LF before it is followed by that head's bytes,
-// and a line starting "upgrade:" (no CR or LF in those 8 bytes) cannot reach into the blank line,
-// so an 8-byte test that fits in p[0..n) is the one may_have_upgrade_field() makes.
-std::size_t request_head_end(const std::uint8_t* p, std::size_t n, bool& upgrade) {
-    constexpr std::string_view kName = "upgrade:";
-    std::uint64_t want;
-    std::memcpy(&want, kName.data(), 8);
-    constexpr std::uint64_t kCase = 0x2020202020202020ull;
+// head_end(p, n, 0) and, when that is not 0, request_lines() of the head p[0..end), in one pass:
+// one memchr per line instead of two. Every CRLF CRLF has an LF second, so testing the bytes around
+// each LF in order finds the first one. Every LF before it is followed by that head's bytes, and a
+// line start matching one of the 8-byte words (no CR or LF in them) cannot reach into the blank
+// line, so an 8-byte test that fits in p[0..n) is the one request_lines() makes.
+std::size_t request_head_end(const std::uint8_t* p, std::size_t n, RequestLines& lines) {
     const char* const begin = reinterpret_cast<const char*>(p);
     const char* const end = begin + n;
     const char* q = begin;
-    bool up = false;
+    RequestLines r;
     while (true) {
         const void* lf = std::memchr(q, '\n', static_cast<std::size_t>(end - q));
         if (!lf) return 0;
         const char* const l = static_cast<const char*>(lf);
         const std::ptrdiff_t after = end - l;  // bytes from the LF on
         if (after >= 3 && l > begin && l[-1] == '\r' && l[1] == '\r' && l[2] == '\n') {
-            upgrade = up;
+            lines = r;
             return static_cast<std::size_t>(l + 3 - begin);
         }
-        if (!up && after >= 9) {
-            std::uint64_t w;
-            std::memcpy(&w, l + 1, 8);
-            up = (w | kCase) == want;
-        }
+        if (after >= 9) LineStarts::test(l + 1, r);
         q = l + 1;
     }
 }
@@ -680,14 +691,14 @@ void append_bounded(std::string& buf, const std::uint8_t* data, std::size_t n) {
 
 // Offers a chunk to the head being assembled in one direction. Zero-copy when nothing is buffered
 // and the chunk holds the whole head; else the bytes are copied into the buffer `get()` returns
-// (created on first use), never more than kMaxHead in all. With `upgrade` (a request), a Complete
-// step also sets *upgrade to may_have_upgrade_field(head).
+// (created on first use), never more than kMaxHead in all. With `lines` (a request), a Complete
+// step also sets *lines to request_lines(head).
 template <typename GetBuffer>
-HeadStep take_head(std::string* buf, GetBuffer get, const std::uint8_t* data, std::size_t len, bool* upgrade) {
+HeadStep take_head(std::string* buf, GetBuffer get, const std::uint8_t* data, std::size_t len, RequestLines* lines) {
     HeadStep s;
     if (!buf || buf->empty()) {
         const std::size_t n = std::min(len, kMaxHead);
-        const std::size_t end = upgrade ? request_head_end(data, n, *upgrade) : head_end(data, n, 0);
+        const std::size_t end = lines ? request_head_end(data, n, *lines) : head_end(data, n, 0);
         if (end != 0) return {HeadState::Complete, {reinterpret_cast<const char*>(data), end}, end};
         if (len >= kMaxHead) return {HeadState::TooLarge, {}, 0};
         append_bounded(get(), data, len);
@@ -700,7 +711,7 @@ HeadStep take_head(std::string* buf, GetBuffer get, const std::uint8_t* data, st
     const std::size_t end = head_end(reinterpret_cast<const std::uint8_t*>(buf->data()), buf->size(), old < 3 ? 0 : old - 3);
     if (end != 0) {
         const std::string_view head = std::string_view(*buf).substr(0, end);
-        if (upgrade) *upgrade = may_have_upgrade_field(head);
+        if (lines) *lines = request_lines(head);
         return {HeadState::Complete, head, end - old};
     }
     if (buf->size() >= kMaxHead) return {HeadState::TooLarge, {}, 0};
@@ -943,14 +954,15 @@ std::size_t Session::head(bool from_client, const std::uint8_t* data, std::size_
             return len;
         }
     }
-    bool upgrade_line = false;
+    RequestLines lines;
     const HeadStep s = take_head(
         buf, [this, dir]() -> std::string& { return detail().head[dir]; }, data + skipped, len - skipped,
-        from_client ? &upgrade_line : nullptr);
+        from_client ? &lines : nullptr);
     switch (s.state) {
     case HeadState::Partial:
         if (!rd.start_checked) {
-            const StartLine sl = check_start_line(d_->head[dir], from_client);
+            Head h;
+            const StartLine sl = check_start_line(d_->head[dir], from_client, h);
             rd.start_checked = sl == StartLine::Ok;
             if (sl == StartLine::Bad) stop(from_client);
         }
@@ -963,27 +975,33 @@ std::size_t Session::head(bool from_client, const std::uint8_t* data, std::size_
         break;
     }
     rd.start_checked = false;
-    if (from_client) request(s.head, upgrade_line, frame, r);
+    if (from_client) request(s.head, lines.upgrade, lines.framing, frame, r);
     else answer(s.head, frame, r);
     if (d_) free_string(d_->head[dir]);  // head done (the views into it are unused from here)
     return skipped + s.used;
 }
 
 // A complete request head: its body's framing (RFC 9112 6.3), and whether it asks for a WebSocket.
-void Session::request(std::string_view head, bool upgrade_line, std::uint32_t frame, FeedResult& r) {
-    // Strict parse only where a WebSocket upgrade can be: a request with an Upgrade field.
-    const Head h = parse_head(head, true, upgrade_line);
-    if (!h.ok) {
-        stop(true);
-        return;
+// `upgrade_line` / `framing_lines`: request_lines() found a line that may be an Upgrade field, or a
+// Content-Length or Transfer-Encoding field.
+void Session::request(std::string_view head, bool upgrade_line, bool framing_lines, std::uint32_t frame, FeedResult& r) {
+    Head h;
+    if (!upgrade_line && !framing_lines) {
+        // No body and no upgrade: only the request line matters (which request it is: HEAD, CONNECT).
+        if (check_start_line(head, true, h) != StartLine::Ok) {
+            stop(true);
+            return;
+        }
+    } else {
+        // Strict parse only where a WebSocket upgrade can be: a request with an Upgrade field.
+        h = parse_head(head, true, upgrade_line);
+        const Body body = h.ok ? request_body(h) : Body::Invalid;
+        if (body == Body::Invalid) {
+            stop(true);
+            return;
+        }
+        frame_body(true, body, h.length);
     }
-    const Body body = request_body(h);
-    if (body == Body::Invalid) {
-        stop(true);
-        return;
-    }
-    frame_body(true, body, h.length);
-
     Pending kind = h.method == Method::Head ? Pending::Head : h.method == Method::Connect ? Pending::Connect : Pending::Other;
     // RFC 6455 4.1 items 1-6 (and 4.2.1): GET, HTTP/1.1, Upgrade lists websocket, Connection lists
     // upgrade. Anything else (a plain request, h2c, TLS/1.0, tcp) is no WebSocket request.

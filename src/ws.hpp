@@ -172,7 +172,7 @@ private:
     FeedResult stream(bool from_client, const std::uint8_t* data, std::size_t len, bool gap, std::uint32_t frame);
     FeedResult http(bool from_client, const std::uint8_t* data, std::size_t len, std::uint32_t frame);
     std::size_t head(bool from_client, const std::uint8_t* data, std::size_t len, std::uint32_t frame, FeedResult& r);
-    void request(std::string_view head, bool upgrade_line, std::uint32_t frame, FeedResult& r);
+    void request(std::string_view head, bool upgrade_line, bool framing_lines, std::uint32_t frame, FeedResult& r);
     void answer(std::string_view head, std::uint32_t frame, FeedResult& r);
     void answer_websocket(std::string_view head, std::uint32_t frame, FeedResult& r);
     void frame_body(bool from_client, Body body, std::uint64_t length);
