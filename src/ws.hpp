@@ -27,8 +27,9 @@
 // - A client stream must start with an HTTP/1.x request line (or a TLS record, then the decrypted
 //   bytes must); a server that speaks before it was asked, an answer with no request waiting for it,
 //   a malformed head or chunk, an invalid Content-Length, a head over kMaxHead, more than
-//   kMaxPending requests waiting, a CONNECT tunnel, a 101 to anything but a WebSocket request, or a
-//   body read until the connection closes end the examination of the connection.
+//   kMaxPending requests waiting, more than kMaxAttempts upgrade attempts, a CONNECT tunnel, a 101
+//   to anything but a WebSocket request, or a body read until the connection closes end the
+//   examination of the connection (nothing is claimed after it).
 // - A gap (missing bytes) in a direction ends that direction's HTTP framing; after the upgrade it
 //   stops frame walking in that direction, and then the abnormal-closure note is not given (the
 //   Close might have been in the missing bytes).
@@ -70,7 +71,6 @@ inline constexpr std::int32_t kCloseNoStatus = 1005;
 inline constexpr std::int32_t kCloseAbnormal = 1006;
 
 // RFC 8446 5.1 ContentType (the same values in TLS 1.2, RFC 5246 6.2.1; heartbeat RFC 6520).
-inline constexpr std::uint8_t kTlsAlert = 21;
 inline constexpr std::uint8_t kTlsHandshake = 22;
 inline constexpr std::uint8_t kTlsApplicationData = 23;
 
