@@ -16,7 +16,9 @@
  * Few wanted fields: Wireshark primes every wanted field on every frame, even with tcpstate
  * disabled (docs/performance.md, P2). tcp.stream and tcp.srcport locate each TCP layer's header in
  * its data source; tcp.seq_raw marks a real TCP layer (an ICMP error quoting a TCP header gets no
- * tcp.seq_raw); tcp.len needs the IP layer. Everything else is read from the header bytes. */
+ * tcp.seq_raw); tcp.len needs the IP layer. Everything else is read from the header bytes. The
+ * three tls.* fields tell decrypted application data from other decrypted records (below); they
+ * exist only in TLS frames. */
 enum wanted_field { W_STREAM, W_SRCPORT, W_SEQ, W_LEN, W_TLS_HANDSHAKE, W_TLS_ALERT, W_TLS_HEARTBEAT, W_COUNT };
 static const char *const wanted_names[W_COUNT] = {
     "tcp.stream", "tcp.srcport", "tcp.seq_raw", "tcp.len",
