@@ -84,7 +84,7 @@ add_generated(proto_item *ti)
 }
 
 static void
-draw_ws(tcpstate_engine *engine, proto_tree *tree, tvbuff_t *tvb, const tcpstate_result *r)
+draw_ws(tcpstate_engine *engine, proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const tcpstate_result *r)
 {
     unsigned upgrade = r->ws & TCPSTATE_WS_UPGRADE_MASK;
     if (!(r->ws & (TCPSTATE_WS_ACTIVE | TCPSTATE_WS_CLOSE)) && upgrade == 0)
@@ -96,7 +96,7 @@ draw_ws(tcpstate_engine *engine, proto_tree *tree, tvbuff_t *tvb, const tcpstate
                                                              tcpstate_ws_upgrade_name(upgrade)));
         proto_tree *wt = proto_item_add_subtree(ti, ett_tcpstate_ws);
         tcpstate_ws_info info;
-        if (tcpstate_engine_ws_info(engine, r->stream, &info)) {
+        if (tcpstate_engine_ws_info(engine, r->stream, pinfo->num, &info)) {
             if (info.key[0])
                 add_generated(proto_tree_add_string(wt, hf_ws_key, tvb, 0, 0, info.key));
             if (upgrade != 1) {
@@ -157,7 +157,7 @@ draw_findings(tcpstate_engine *engine, proto_tree *tree, proto_item *top, tvbuff
         if (!(r->findings & (1u << i)))
             continue;
         char msg[256];
-        tcpstate_engine_finding_message(engine, r, i, msg, sizeof msg);
+        tcpstate_engine_finding_message(engine, r, pinfo->num, i, msg, sizeof msg);
         proto_item *anchor = top;
         if (tcpstate_finding_is_warning(i)) {
             if (!analysis)
@@ -249,7 +249,7 @@ tcpstate_draw(tcpstate_engine *engine, proto_tree *tree, tvbuff_t *tvb, packet_i
         char text[512];
         add_generated(proto_tree_add_string(t, hf_explain, tvb, 0, 0, tcpstate_engine_explain(engine, r, text, sizeof text)));
     }
-    draw_ws(engine, t, tvb, r);
+    draw_ws(engine, t, tvb, pinfo, r);
     draw_findings(engine, t, top, tvb, pinfo, r);
 }
 

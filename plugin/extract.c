@@ -16,10 +16,16 @@
  * Few wanted fields: Wireshark primes every wanted field on every frame, even with tcpstate
  * disabled (docs/performance.md, P2). tcp.stream and tcp.srcport locate each TCP layer's header in
  * its data source; tcp.seq_raw marks a real TCP layer (an ICMP error quoting a TCP header gets no
- * tcp.seq_raw); tcp.len needs the IP layer. Everything else is read from the header bytes. */
-enum wanted_field { W_STREAM, W_SRCPORT, W_SEQ, W_LEN, W_COUNT };
-static const char *const wanted_names[W_COUNT] = { "tcp.stream", "tcp.srcport", "tcp.seq_raw", "tcp.len" };
+ * tcp.seq_raw); tcp.len needs the IP layer. Everything else is read from the header bytes. The
+ * three tls.* fields tell decrypted application data from other decrypted records (below); they
+ * exist only in TLS frames. */
+enum wanted_field { W_STREAM, W_SRCPORT, W_SEQ, W_LEN, W_TLS_HANDSHAKE, W_TLS_ALERT, W_TLS_HEARTBEAT, W_COUNT };
+static const char *const wanted_names[W_COUNT] = {
+    "tcp.stream", "tcp.srcport", "tcp.seq_raw", "tcp.len",
+    "tls.handshake", "tls.alert_message", "tls.heartbeat_message", /* see decrypted_records() */
+};
 static int wanted_ids[W_COUNT];
+static int proto_tls = -1; /* decrypted records are looked for only in frames holding TLS */
 
 /* The finfo of a wanted field that belongs to the TCP header at [hdr_start, hdr_end) of `ds`. */
 static field_info *
@@ -85,6 +91,68 @@ wscale_option(const guint8 *opt, guint len)
     }
     return -1;
 }
+/* ---- Decrypted TLS records ---------------------------------------------------------------------
+ * Wireshark's TLS dissector adds every record it decrypted to the frame's data sources, named
+ * "Decrypted TLS", in record order, and then dissects the plaintext from that tvb (packet-tls.c,
+ * dissect_ssl3_record): a handshake message puts tls.handshake on it, an alert tls.alert_message,
+ * a heartbeat tls.heartbeat_message; application data is handed to the next protocol (HTTP). So a
+ * "Decrypted TLS" tvb that carries none of the three holds application data. Records are decrypted
+ * on the first pass and their plaintext kept (file scope); every later pass adds the same data
+ * sources again from it. tcpstate reads them on the first pass only, like everything else. */
+
+/* The content type of the decrypted record in `tvb`: what the TLS dissector found in it. */
+static guint8
+decrypted_type(GPtrArray *arr[W_COUNT], tvbuff_t *tvb)
+{
+    static const struct { enum wanted_field field; guint8 type; } kinds[] = {
+        { W_TLS_HANDSHAKE, 22 }, { W_TLS_ALERT, 21 }, { W_TLS_HEARTBEAT, 24 },
+    };
+    for (size_t k = 0; k < G_N_ELEMENTS(kinds); k++) {
+        GPtrArray *a = arr[kinds[k].field];
+        for (guint i = 0; a && i < a->len; i++)
+            if (((field_info *)g_ptr_array_index(a, i))->ds_tvb == tvb)
+                return kinds[k].type;
+    }
+    return 23; /* application_data */
+}
+
+/* The frame's decrypted TLS records, in order, in pinfo->pool (nothing to free; *count 0: none). */
+static tcpstate_tls_record *
+decrypted_records(GPtrArray *arr[W_COUNT], packet_info *pinfo, size_t *count)
+{
+    static const char kName[] = "Decrypted TLS (";
+    *count = 0;
+    if (!pinfo->data_src || !pinfo->data_src->next)
+        return NULL; /* only the frame itself */
+    gboolean tls = FALSE;
+    for (wmem_list_frame_t *f = proto_tls > 0 ? wmem_list_head(pinfo->layers) : NULL; f && !tls; f = wmem_list_frame_next(f))
+        tls = GPOINTER_TO_INT(wmem_list_frame_data(f)) == proto_tls;
+    if (!tls)
+        return NULL;
+    tcpstate_tls_record *records = NULL;
+    size_t n = 0, room = 0;
+    for (GSList *l = pinfo->data_src; l; l = l->next) {
+        const struct data_source *src = (const struct data_source *)l->data;
+        char *label = TCPSTATE_DATA_SOURCE_LABEL(src);
+        gboolean decrypted = label && strncmp(label, kName, sizeof kName - 1) == 0;
+        wmem_free(NULL, label);
+        if (!decrypted)
+            continue;
+        tvbuff_t *tvb = get_data_source_tvb(src);
+        guint len = tvb_captured_length(tvb);
+        if (n == room) {
+            room = room ? 2 * room : 8;
+            records = (tcpstate_tls_record *)wmem_realloc(pinfo->pool, records, room * sizeof *records);
+        }
+        records[n].data = len ? tvb_get_ptr(tvb, 0, (gint)len) : NULL;
+        records[n].len = len;
+        records[n].content_type = decrypted_type(arr, tvb);
+        n++;
+    }
+    *count = n;
+    return records;
+}
+
 void
 tcpstate_extract_frame(tcpstate_engine *engine, packet_info *pinfo, proto_tree *tree)
 {
@@ -93,6 +161,11 @@ tcpstate_extract_frame(tcpstate_engine *engine, packet_info *pinfo, proto_tree *
         arr[w] = wanted_ids[w] > 0 ? proto_get_finfo_ptr_array(tree, wanted_ids[w]) : NULL;
     if (!arr[W_STREAM] || arr[W_STREAM]->len == 0)
         return; /* no TCP */
+
+    /* Decrypted records belong to the innermost TCP layer (TLS over a tunnel's TCP). */
+    size_t n_records = 0;
+    tcpstate_tls_record *records = decrypted_records(arr, pinfo, &n_records);
+    guint last = arr[W_STREAM]->len - 1;
 
     const address *src = &pinfo->net_src, *dst = &pinfo->net_dst;
     if (src->type != AT_IPv4 && src->type != AT_IPv6) {
@@ -148,7 +221,10 @@ tcpstate_extract_frame(tcpstate_engine *engine, packet_info *pinfo, proto_tree *
             seg.payload_captured = n;
         }
         tcpstate_result ignored;
-        tcpstate_engine_process(engine, &seg, layer, &ignored);
+        if (layer == last)
+            tcpstate_engine_process_decrypted(engine, &seg, layer, records, n_records, &ignored);
+        else
+            tcpstate_engine_process(engine, &seg, layer, &ignored);
     }
 }
 
@@ -162,4 +238,5 @@ tcpstate_extract_handoff(dissector_handle_t handle)
             g_array_append_val(wanted, wanted_ids[w]);
     }
     set_postdissector_wanted_hfids(handle, wanted);
+    proto_tls = proto_get_id_by_filter_name("tls");
 }

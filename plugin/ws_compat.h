@@ -33,6 +33,14 @@ typedef bool tcpstate_pref_bool;
 typedef gboolean tcpstate_pref_bool;
 #endif
 
+/* A data source's label, "Name (N bytes)", allocated for the caller (wmem_free(NULL, ...)):
+ * get_data_source_name() up to 4.4, get_data_source_description() from 4.6 on. */
+#if TCPSTATE_WS_AT_LEAST(4, 5)
+#define TCPSTATE_DATA_SOURCE_LABEL(src) get_data_source_description(src)
+#else
+#define TCPSTATE_DATA_SOURCE_LABEL(src) get_data_source_name(src)
+#endif
+
 /* 4.4 and later look for plugin_describe(). */
 #if TCPSTATE_WS_AT_LEAST(4, 4)
 #include <wsutil/plugins.h>

@@ -119,18 +119,23 @@ tcpstate_engine* tcpstate_engine_new(void) {
 
 void tcpstate_engine_free(tcpstate_engine* engine) { delete engine; }
 
-int tcpstate_engine_process(tcpstate_engine* engine, const tcpstate_segment* segment, uint32_t layer,
-                            tcpstate_result* out) {
+int tcpstate_engine_process_decrypted(tcpstate_engine* engine, const tcpstate_segment* segment, uint32_t layer,
+                                      const tcpstate_tls_record* records, size_t count, tcpstate_result* out) {
     tcpstate_result dummy{};
     tcpstate_result& r = out ? *out : dummy;
     r = tcpstate_result{};
     if (!engine || !segment) return 0;
     try {
-        return engine->engine.process(*segment, layer, r) ? 1 : 0;
+        return engine->engine.process(*segment, layer, r, records, records ? count : 0) ? 1 : 0;
     } catch (...) {
         r = tcpstate_result{};
         return 0;
     }
+}
+
+int tcpstate_engine_process(tcpstate_engine* engine, const tcpstate_segment* segment, uint32_t layer,
+                            tcpstate_result* out) {
+    return tcpstate_engine_process_decrypted(engine, segment, layer, nullptr, 0, out);
 }
 
 int tcpstate_engine_lookup(const tcpstate_engine* engine, uint32_t frame, uint32_t layer, tcpstate_result* out) {
@@ -222,23 +227,22 @@ char* tcpstate_finding_message(const tcpstate_result* r, unsigned id, char* buf,
     }
 }
 
-char* tcpstate_engine_finding_message(const tcpstate_engine* engine, const tcpstate_result* r, unsigned id,
-                                      char* buf, size_t size) {
+char* tcpstate_engine_finding_message(const tcpstate_engine* engine, const tcpstate_result* r, uint32_t frame,
+                                      unsigned id, char* buf, size_t size) {
     try {
         if (!r || id >= kFindingCount) return copy_out("", buf, size);
         const auto f = static_cast<Finding>(id);
         const Connection* c = engine ? engine->engine.connection(r->stream) : nullptr;
-        if (!c || !c->ws) return copy_out(message(*r, f), buf, size);
-        const ws::Session& w = *c->ws;
+        const ws::Attempt* a = c && c->ws ? c->ws->attempt_at(frame) : nullptr;
+        if (!a) return copy_out(message(*r, f), buf, size);
         std::string text;
         switch (f) {
-        case Finding::WsBadRequest: text = "WebSocket upgrade request: " + std::string(w.request_problem()); break;
+        case Finding::WsBadRequest: text = "WebSocket upgrade request: " + a->request_problem; break;
         case Finding::WsBadAccept:
-            text = "Sec-WebSocket-Accept is \"" + std::string(w.accept_seen()) + "\"; expected \"" +
-                   std::string(w.accept_expected()) + "\"";
-            if (!w.answer_problem().empty()) text += " (" + std::string(w.answer_problem()) + ")";
+            text = "Sec-WebSocket-Accept is \"" + a->accept_seen + "\"; expected \"" + a->accept_expected + "\"";
+            if (!a->answer_problem.empty()) text += " (" + a->answer_problem + ")";
             break;
-        case Finding::WsRejected: text = "WebSocket upgrade refused: " + std::string(w.answer_problem()); break;
+        case Finding::WsRejected: text = "WebSocket upgrade refused: " + a->answer_problem; break;
         default: return copy_out(message(*r, f), buf, size);
         }
         text += " (" + std::string(info(f).rule) + ")";
@@ -271,20 +275,21 @@ char* tcpstate_engine_explain(const tcpstate_engine* engine, const tcpstate_resu
     }
 }
 
-int tcpstate_engine_ws_info(const tcpstate_engine* engine, uint32_t stream, tcpstate_ws_info* out) {
+int tcpstate_engine_ws_info(const tcpstate_engine* engine, uint32_t stream, uint32_t frame, tcpstate_ws_info* out) {
     if (!engine || !out) return 0;
     try {
         *out = tcpstate_ws_info{};
         const Connection* c = engine->engine.connection(stream);
-        if (!c || !c->ws || c->ws->request_frame() == 0) return 0;
-        engine->ws_key = c->ws->key();
-        engine->ws_accept_seen = c->ws->accept_seen();
-        engine->ws_accept_expected = c->ws->accept_expected();
+        const ws::Attempt* a = c && c->ws ? c->ws->attempt_at(frame) : nullptr;
+        if (!a) return 0;
+        engine->ws_key = a->key;
+        engine->ws_accept_seen = a->accept_seen;
+        engine->ws_accept_expected = a->accept_expected;
         out->key = engine->ws_key.c_str();
         out->accept_seen = engine->ws_accept_seen.c_str();
         out->accept_expected = engine->ws_accept_expected.c_str();
-        out->request_frame = c->ws->request_frame();
-        out->response_frame = c->ws->response_frame();
+        out->request_frame = a->request_frame;
+        out->response_frame = a->response_frame;
         return 1;
     } catch (...) {
         return 0;

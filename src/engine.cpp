@@ -182,7 +182,8 @@ PayloadChunk new_payload(Endpoint& e, const SegmentView& s) {
     wr.active = c.ws->active();
     if (s.payload_captured > 0 && !retrans && !s.rst()) {
         const PayloadChunk chunk = new_payload(S, s);
-        if (chunk.len > 0) wr = c.ws->feed(from_client, chunk.data, chunk.len, chunk.gap, s.frame);
+        if (chunk.len > 0 || s.tls_count > 0)
+            wr = c.ws->feed(from_client, chunk.data, chunk.len, chunk.gap, s.frame, s.tls, s.tls_count);
     }
     if (s.fin() || s.rst()) {
         const ws::FeedResult cr = c.ws->on_tcp_close(from_client, s.rst(), s.frame);
@@ -198,11 +199,14 @@ PayloadChunk new_payload(Endpoint& e, const SegmentView& s) {
     findings |= wr.findings;
 }
 
-// The step for every segment: nothing to do without a session and payload to start one, or once
-// the session is done (what follows would feed it for an empty result).
+// The step for every segment: nothing to do without a session and payload to start one, once the
+// session is done, or, before the upgrade, for a segment with neither payload nor FIN/RST (what
+// follows would feed it for an empty result).
 inline void websocket_step(Connection& c, Endpoint& S, const SegmentView& s, int d, bool retrans, std::uint8_t& bits,
                            std::uint16_t& close, FindingSet& findings) {
-    if (c.ws ? c.ws->done() : s.payload_captured == 0) return;
+    if (!c.ws ? s.payload_captured == 0
+              : c.ws->done() || (s.payload_captured == 0 && !c.ws->active() && !(s.flags & (TCPSTATE_FIN | TCPSTATE_RST))))
+        return;
     websocket_feed(c, S, s, d, retrans, bits, close, findings);
 }
 
@@ -250,7 +254,7 @@ std::size_t Engine::memory() const {
     if (tuple_slots_) n += (tuple_mask_ + 1) * sizeof(TupleSlot);
     n += extra_layers_.size() * (sizeof(tcpstate_result) + 3 * sizeof(void*));
     conns_.for_each([&n](const Connection& c) {
-        if (c.ws) n += sizeof(ws::Session);
+        if (c.ws) n += c.ws->memory();
     });
     return n;
 }
@@ -327,7 +331,8 @@ bool Engine::lookup(std::uint32_t frame, std::uint32_t layer, tcpstate_result& o
     return true;
 }
 
-bool Engine::process(const tcpstate_segment& seg, std::uint32_t layer, tcpstate_result& out) {
+bool Engine::process(const tcpstate_segment& seg, std::uint32_t layer, tcpstate_result& out,
+                     const tcpstate_tls_record* tls, std::size_t tls_count) {
     out = tcpstate_result{};
     // Analyse each (frame, layer) once: a second call returns the first result, so every pass
     // draws the same annotation.
@@ -370,7 +375,9 @@ bool Engine::process(const tcpstate_segment& seg, std::uint32_t layer, tcpstate_
                         seg.wscale,
                         seg.payload_len,
                         seg.payload,
-                        std::min(seg.payload_captured, seg.payload_len)};
+                        std::min(seg.payload_captured, seg.payload_len),
+                        tls_count > 0 ? tls : nullptr,
+                        tls ? tls_count : 0};
     out = analyse(conns_[stream], s);
     store(seg.frame, layer, out);
     return true;

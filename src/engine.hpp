@@ -115,6 +115,8 @@ struct SegmentView {
     std::uint32_t payload_len;
     const std::uint8_t* payload;
     std::uint32_t payload_captured;
+    const tcpstate_tls_record* tls = nullptr;  // TLS records Wireshark decrypted that end here (WebSocket tracker only)
+    std::size_t tls_count = 0;
 
     bool syn() const { return flags & TCPSTATE_SYN; }
     bool ack_flag() const { return flags & TCPSTATE_ACK; }
@@ -198,8 +200,10 @@ public:
     Engine();
     ~Engine();
 
-    // Returns false when the segment is not annotated (out->valid == 0).
-    bool process(const tcpstate_segment& seg, std::uint32_t layer, tcpstate_result& out);
+    // Returns false when the segment is not annotated (out->valid == 0). `tls`: the TLS records
+    // Wireshark decrypted that end in this segment, in order (tcpstate_engine_process_decrypted).
+    bool process(const tcpstate_segment& seg, std::uint32_t layer, tcpstate_result& out,
+                 const tcpstate_tls_record* tls = nullptr, std::size_t tls_count = 0);
     bool lookup(std::uint32_t frame, std::uint32_t layer, tcpstate_result& out) const;
     const Connection* connection(std::uint32_t stream) const;
     std::size_t memory() const;

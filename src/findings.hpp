@@ -44,6 +44,7 @@ enum class Finding : std::uint8_t {
     RstFromClosed,
     CompetingSynAck,
     AssumedUndelivered,
+    WsTlsNotExamined,
     Count_
 };
 
@@ -119,6 +120,8 @@ inline constexpr std::array<FindingInfo, kFindingCount> kFindings{{
      "another SYN-ACK with a different ISN answers the same SYN: only the one the client acknowledges reached it"},
     {Finding::AssumedUndelivered, "assumed_undelivered", Severity::Note, "observer",
      "legal reading taken: an earlier segment had not been delivered (lost, or in flight) when this one was sent"},
+    {Finding::WsTlsNotExamined, "ws_tls_not_examined", Severity::Note, "observer",
+     "TLS connection that Wireshark could not decrypt (no keys): HTTP and WebSocket not examined"},
 }};
 
 constexpr bool findings_table_in_order() {

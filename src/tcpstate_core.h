@@ -98,6 +98,21 @@ void tcpstate_engine_free(tcpstate_engine *engine);
  * Returns 1 and fills *out when annotated, 0 when skipped. */
 int tcpstate_engine_process(tcpstate_engine *engine, const tcpstate_segment *segment,
                             uint32_t layer, tcpstate_result *out);
+/* One TLS record that Wireshark decrypted (its "Decrypted TLS" data source), as the WebSocket tracker
+ * reads it: the HTTP exchange of a TLS connection is in its application_data records. */
+typedef struct tcpstate_tls_record {
+    const uint8_t *data;   /* the plaintext */
+    uint32_t len;
+    uint8_t content_type;  /* RFC 8446 5.1 ContentType: 21 alert, 22 handshake, 23 application_data, 24 heartbeat */
+} tcpstate_tls_record;
+
+/* tcpstate_engine_process() for a segment that ends TLS records Wireshark decrypted: `records` are
+ * those records (records[0..count), in stream order; none is kept after the call). The TCP analysis
+ * is the same; the WebSocket tracker reads the HTTP exchange from the application_data records of a
+ * connection whose client stream starts with a TLS record, and notes one it cannot read
+ * (ws_tls_not_examined). count 0 is tcpstate_engine_process(). */
+int tcpstate_engine_process_decrypted(tcpstate_engine *engine, const tcpstate_segment *segment, uint32_t layer,
+                                      const tcpstate_tls_record *records, size_t count, tcpstate_result *out);
 /* The result kept for (frame, layer) by the first pass. Returns 1 if there is one. */
 int tcpstate_engine_lookup(const tcpstate_engine *engine, uint32_t frame, uint32_t layer,
                            tcpstate_result *out);
@@ -132,9 +147,10 @@ const char *tcpstate_finding_summary(unsigned id);
  * Writes at most `size` bytes including the NUL; returns buf. */
 char *tcpstate_finding_message(const tcpstate_result *r, unsigned id, char *buf, size_t size);
 /* The same, with what only the engine knows added (e.g. the WebSocket head's problem, the expected
- * and seen Sec-WebSocket-Accept). */
-char *tcpstate_engine_finding_message(const tcpstate_engine *engine, const tcpstate_result *r, unsigned id,
-                                      char *buf, size_t size);
+ * and seen Sec-WebSocket-Accept of the upgrade attempt whose request or answer is in `frame`, the
+ * frame `r` belongs to). */
+char *tcpstate_engine_finding_message(const tcpstate_engine *engine, const tcpstate_result *r, uint32_t frame,
+                                      unsigned id, char *buf, size_t size);
 /* Comma-separated ids of the findings of `r`, in table order. */
 char *tcpstate_findings_list(const tcpstate_result *r, char *buf, size_t size);
 
@@ -145,8 +161,10 @@ char *tcpstate_findings_list(const tcpstate_result *r, char *buf, size_t size);
  * `size` bytes including the NUL; returns buf. */
 char *tcpstate_engine_explain(const tcpstate_engine *engine, const tcpstate_result *r, char *buf, size_t size);
 
-/* Per-connection WebSocket facts for display (strings owned by the engine, valid until it is freed
- * or the next process call). Returns 0 when the stream has no WebSocket upgrade. */
+/* The WebSocket upgrade attempt of a stream whose request head or answer head completed in `frame`
+ * (a connection may try more than once: a refused upgrade, then another request), for display.
+ * Strings are owned by the engine, valid until it is freed or the next call. Returns 0 when there is
+ * no such attempt. */
 typedef struct tcpstate_ws_info {
     const char *key;
     const char *accept_seen;
@@ -154,7 +172,7 @@ typedef struct tcpstate_ws_info {
     uint32_t request_frame;
     uint32_t response_frame;
 } tcpstate_ws_info;
-int tcpstate_engine_ws_info(const tcpstate_engine *engine, uint32_t stream, tcpstate_ws_info *out);
+int tcpstate_engine_ws_info(const tcpstate_engine *engine, uint32_t stream, uint32_t frame, tcpstate_ws_info *out);
 
 /* Per-connection summary in Zeek's terms (conn.log), as of the last segment processed: "so far"
  * during the first pass, final afterwards. Returns 0 for an unknown stream. */

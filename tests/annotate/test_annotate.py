@@ -9,6 +9,9 @@
   2. A folder holding good captures (one gzip'd, one in a subfolder), a crafted capture with an
      ICMP error quoting TCP headers, and a corrupt capture: the good ones are all written, the
      corrupt one is named on stderr, the exit status is 1.
+  3. -o PREF:VALUE reaches tshark: a TLS WebSocket capture read with its key log
+     (-o tls.keylog_file:X.keys) has the upgrade and the session tagged, and without it only the
+     ws_tls_not_examined note (test-captures/wss/README.md); -o OUT still names the output file.
 
 Counting uses the system tshark directly (no plugin needed), so it is independent of scripts/annotate.
 Environment: TCPSTATE_BUILD (build folder, used by scripts/tshark), TCPSTATE_TSHARK (tshark binary).
@@ -272,12 +275,34 @@ def test_corrupt_folder(tmp):
           "missing file: exit %d, stderr %r" % (rc, err))
 
 
+def test_tls_keys(tmp):
+    """-o tls.keylog_file:... goes through to tshark (test-captures/wss/README.md, wss-client-close)."""
+    cap = os.path.join(REPO, "test-captures", "wss", "wss-client-close.pcap")
+    keys = os.path.join(REPO, "test-captures", "wss", "wss-client-close.keys")
+    out = os.path.join(tmp, "keys.csv")
+    rc, _, err = run_annotate(["-o", "tls.keylog_file:" + keys, "-o", out, cap])
+    check(rc == 0, "keys: exit status %d: %s" % (rc, err))
+    with open(out, encoding="utf-8") as f:
+        rows = check_csv(f.read(), SEGMENT_HEADER, "keys")
+    upgrades = [(r["frame"], r["ws_upgrade"]) for r in rows if r["ws_upgrade"]]
+    check(upgrades == [("9", "request"), ("12", "accepted")], "keys: upgrades %s, want frames 9 and 12" % upgrades)
+    ws_frames = [r["frame"] for r in rows if r["ws"] == "1"]
+    check(ws_frames == [str(n) for n in range(12, 24)], "keys: ws rows %s, want 12-23" % ws_frames)
+    rc, text, err = run_annotate([cap])
+    check(rc == 0, "no keys: exit status %d: %s" % (rc, err))
+    rows = check_csv(text, SEGMENT_HEADER, "no keys")
+    check(not any(r["ws"] == "1" or r["ws_upgrade"] for r in rows), "no keys: WebSocket tagged without the keys")
+    noted = [r["frame"] for r in rows if "ws_tls_not_examined" in r["findings"].split(",")]
+    check(noted == ["8"], "no keys: ws_tls_not_examined on %s, want frame 8" % noted)
+
+
 def main():
     if not shutil.which(TSHARK):
         print("SKIP: no tshark")
         return 77
     with tempfile.TemporaryDirectory(prefix="tcpstate-annotate-test.") as tmp:
         test_corrupt_folder(tmp)
+        test_tls_keys(tmp)
     test_folder(os.path.join(REPO, "test-captures"), "test-captures", jsonl=True, summary=True)
     if os.path.isdir(SHARED):
         test_folder(SHARED, "shared captures", jsonl=True, summary=True)

@@ -3,11 +3,14 @@
 # hand-worked EXPECTED file (test-captures/README.md explains each). Fails on any difference, on any
 # difference between the two passes, and on anything tshark prints on stderr.
 #
-#   run_capture_test.sh CAPTURE EXPECTED [MODE]
+#   run_capture_test.sh CAPTURE EXPECTED [MODE [TSHARK-OPTION...]]
 #
 # MODE "both" (default) compares both passes with EXPECTED and with each other. The per-connection
 # summary fields (tcpstate.conn.*) are "so far" in one-pass output and final with -2, by design:
 # their expected files say which pass they describe, MODE "one" or "two".
+#
+# TSHARK-OPTIONs go to both tshark runs, e.g. "-o tls.keylog_file:X.keys" for a TLS capture whose
+# records Wireshark must decrypt (X.decrypted.expected, test-captures/wss/README.md).
 #
 # EXPECTED is tab-separated; its header line names the columns to compare (see COLUMNS below), one
 # line per annotated TCP segment follows. Booleans are written 1/0 whatever the Wireshark release
@@ -17,6 +20,8 @@ set -euo pipefail
 capture=$1
 expected=$2
 mode=${3:-both}
+shift $(($# < 3 ? $# : 3))
+extra=("$@")
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 tshark=${TCPSTATE_TSHARK_WRAPPER:-$here/scripts/tshark}
 
@@ -50,7 +55,7 @@ trap 'rm -rf "$work"' EXIT
 
 annotate() {  # $1: output name, rest: extra tshark options
   local out=$1; shift
-  "$tshark" "$@" -r "$capture" -Y tcpstate -T fields -E separator=/t -E occurrence=a -E aggregator=, \
+  "$tshark" "$@" ${extra[@]+"${extra[@]}"} -r "$capture" -Y tcpstate -T fields -E separator=/t -E occurrence=a -E aggregator=, \
     "${fields[@]}" >"$work/$out.raw" 2>"$work/$out.err"
   # Booleans print 1/0 in 4.0 and True/False later: compare as 1/0.
   { printf '%s\n' "$(IFS=$'\t'; echo "${header[*]}")"

@@ -3,6 +3,8 @@
 # with no "Dissector bug", no malformed tcpstate item, nothing on stderr, and the same tcpstate
 # fields in one pass and with -2 (the conn summary excepted: "so far" vs final by design).
 # The same again on deterministically corrupted copies (editcap -E), which must not crash tshark.
+# A capture X.pcap with a TLS key log X.keys beside it (test-captures/wss/) is read with it, and so
+# are its corrupted copies (Wireshark decrypts what is left, the tracker reads that).
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 tshark=${TCPSTATE_TSHARK_WRAPPER:-$here/scripts/tshark}
@@ -29,15 +31,18 @@ n=0
 for f in "${captures[@]}"; do
   n=$((n + 1))
   editcap -E 0.02 --seed "$n" "$f" "$work/fuzz-$n-$(basename "$f")" >/dev/null 2>&1 && chmod a+r "$work/fuzz-$n-$(basename "$f")"
+  keys=${f%.*}.keys
+  [ -f "$keys" ] && cp "$keys" "$work/fuzz-$n-$(basename "$keys")" && chmod a+r "$work/fuzz-$n-$(basename "$keys")"
 done
-while IFS= read -r f; do captures+=("$f"); done < <(find "$work" -name 'fuzz-*' | sort)
+while IFS= read -r f; do captures+=("$f"); done < <(find "$work" -name 'fuzz-*' ! -name '*.keys' | sort)
 
 check_one() {  # $1: capture; prints FAIL lines, returns non-zero on a problem
-  local f=$1 t
+  local f=$1 t keys=()
+  [ -f "${f%.*}.keys" ] && keys=(-o "tls.keylog_file:${f%.*}.keys")
   t=$(mktemp -d)
-  "$tshark" -r "$f" -V >"$t/v.txt" 2>"$t/err1.txt"; local rc1=$?
-  "$tshark" -r "$f" -T fields "${fields[@]}" >"$t/one.txt" 2>>"$t/err1.txt"
-  "$tshark" -2 -r "$f" -T fields "${fields[@]}" >"$t/two.txt" 2>"$t/err2.txt"; local rc2=$?
+  "$tshark" ${keys[@]+"${keys[@]}"} -r "$f" -V >"$t/v.txt" 2>"$t/err1.txt"; local rc1=$?
+  "$tshark" ${keys[@]+"${keys[@]}"} -r "$f" -T fields "${fields[@]}" >"$t/one.txt" 2>>"$t/err1.txt"
+  "$tshark" ${keys[@]+"${keys[@]}"} -2 -r "$f" -T fields "${fields[@]}" >"$t/two.txt" 2>"$t/err2.txt"; local rc2=$?
   local problems=""
   case "$(basename "$f")" in fuzz-*) ;;  # a corrupted file may make tshark itself complain on stderr
     *) { [ -s "$t/err1.txt" ] || [ -s "$t/err2.txt" ]; } && problems+=" stderr:$(head -c 300 "$t/err1.txt" "$t/err2.txt" | tr '\n' ' ')" ;;

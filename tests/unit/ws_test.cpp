@@ -277,33 +277,43 @@ TEST(WsRequest, KeyAndExpectedAccept) {
     EXPECT_EQ(bad.accept_expected(), "");  // no valid key
 }
 
-TEST(WsRequest, NotGetStopsAtOnce) {
-    // The fast path: a stream not starting with "GET " is dropped; what follows is never looked at.
+TEST(WsRequest, NotHttpStopsAtOnce) {
+    // The fast path: a client stream whose first byte cannot start a request line (a method is a
+    // token, RFC 9112 3) nor a TLS record is dropped; what follows is never looked at.
     Session s;
-    EXPECT_EQ(feed_all(s, kClient, "\x16\x03\x01").upgrade, Upgrade::None);
+    EXPECT_EQ(feed_all(s, kClient, std::string("\x00\x01", 2)).upgrade, Upgrade::None);
+    EXPECT_TRUE(s.done());
     EXPECT_EQ(feed_all(s, kClient, kRequest).upgrade, Upgrade::None);
     EXPECT_EQ(feed_all(s, kServer, kAnswer).upgrade, Upgrade::None);
     EXPECT_EQ(s.request_frame(), 0u);
 
-    Session g;  // "GE" then "X": dropped on the third byte
+    Session tls;  // a TLS record: the raw bytes are never HTTP (tests/unit/ws_http_test.cpp WsTls)
+    feed_all(tls, kClient, "\x16\x03\x01");
+    EXPECT_TRUE(tls.tls());
+    EXPECT_EQ(feed_all(tls, kClient, kRequest).upgrade, Upgrade::None);
+
+    Session g;  // "GE" then "X": the method "GEXGET" is a token, but not GET: no upgrade request
     feed_all(g, kClient, "GE");
     feed_all(g, kClient, "X");
     EXPECT_EQ(feed_all(g, kClient, kRequest).upgrade, Upgrade::None);
 }
 
-TEST(WsRequest, OnlyTheFirstRequestCounts) {
+TEST(WsRequest, ASecondRequestCounts) {
+    // Issue 16: every request of a keep-alive connection is examined until one upgrades.
     const std::string plain = "GET / HTTP/1.1\r\nHost: a\r\n\r\n";
     Session s;
     EXPECT_EQ(feed_all(s, kClient, plain).upgrade, Upgrade::None);
     EXPECT_EQ(feed_all(s, kServer, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n").upgrade, Upgrade::None);
-    EXPECT_EQ(feed_all(s, kClient, kRequest).upgrade, Upgrade::None);
+    EXPECT_EQ(feed_all(s, kClient, kRequest).upgrade, Upgrade::Request);
+    EXPECT_EQ(feed_all(s, kServer, kAnswer).upgrade, Upgrade::Accepted);
 }
 
 TEST(WsRequest, ServerSpeaksFirst) {
-    // The answer's start is unknown: the request is tagged, the answer is not looked at.
+    // An HTTP server does not speak before it was asked: not an HTTP exchange, nothing is tagged.
     Session s;
     feed_all(s, kServer, "220 hello\r\n");
-    EXPECT_EQ(feed_all(s, kClient, kRequest).upgrade, Upgrade::Request);
+    EXPECT_TRUE(s.done());
+    EXPECT_EQ(feed_all(s, kClient, kRequest).upgrade, Upgrade::None);
     EXPECT_EQ(feed_all(s, kServer, kAnswer).upgrade, Upgrade::None);
     EXPECT_FALSE(s.active());
 }
