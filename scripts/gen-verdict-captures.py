@@ -118,21 +118,28 @@ def synack_lost():
 
 @capture("synth-synack-competing")
 def synack_competing():
-    # Two SYN-ACKs with different ISNs answer each SYN (a middlebox racing the server).
-    # Stream 0: the client acknowledges the second (ISN 5000). Stream 1: the first (ISN 7000).
+    # Two SYN-ACKs with different ISNs answer the SYN (a middlebox racing the server); the client
+    # acknowledges the second (ISN 5000).
     f = Flow(40064, 80)
     f.c("S", 1000, 0, opts=MSS, dt=0)             # 1
     f.s("SA", 7000, 1001, opts=MSS)               # 2 the middlebox
     f.s("SA", 5000, 1001, opts=MSS)               # 3 the server
     f.c("A", 1001, 5001)                          # 4 acknowledges ISN 5000
     close(f, 1001, 5001)                          # 5-7
-    g = Flow(40065, 80, t0=f.t - _gen.BASE_TIME + 1)
-    g.c("S", 2000, 0, opts=MSS, dt=0)             # 8
-    g.s("SA", 7000, 2001, opts=MSS)               # 9 the server
-    g.s("SA", 5000, 2001, opts=MSS)               # 10 the middlebox
-    g.c("A", 2001, 7001)                          # 11 acknowledges ISN 7000
-    close(g, 2001, 7001)                          # 12-14
-    f.pkts += g.pkts
+    return f
+
+
+@capture("synth-synack-competing-first")
+def synack_competing_first():
+    # The same race, but the client acknowledges the first SYN-ACK (ISN 7000). (One connection per
+    # capture: Wireshark 4.4 and later open a tcp.stream for the second SYN-ACK, which would
+    # renumber any later connection; docs/releases.md.)
+    f = Flow(40065, 80)
+    f.c("S", 2000, 0, opts=MSS, dt=0)             # 1
+    f.s("SA", 7000, 2001, opts=MSS)               # 2 the server
+    f.s("SA", 5000, 2001, opts=MSS)               # 3 the middlebox
+    f.c("A", 2001, 7001)                          # 4 acknowledges ISN 7000
+    close(f, 2001, 7001)                          # 5-7
     return f
 
 

@@ -846,7 +846,12 @@ FeedResult Session::stream(bool from_client, const std::uint8_t* data, std::size
         std::size_t i = 0;
         while (i < len && (data[i] == '\r' || data[i] == '\n')) ++i;  // RFC 9112 2.2: empty lines before a request
         if (i == len) return {};
-        if (!is_tchar(data[i])) {  // a request starts with a method token (RFC 9112 3)
+        // A request starts with a method token and SP (RFC 9112 3); methods are short: a stream
+        // whose first bytes are no token, or no token ending within kMaxMethod bytes, is not HTTP
+        // (told at once, with no note, instead of buffering a "head" up to kMaxHead).
+        std::size_t j = i;
+        while (j < len && j - i <= kMaxMethod && is_tchar(data[j])) ++j;
+        if (j == i || (j < len && data[j] != ' ') || j - i > kMaxMethod) {
             finish();
             return {};
         }

@@ -52,6 +52,10 @@ namespace tcpstate::ws {
 
 // Most bytes of one HTTP head (request line or status line through the blank line) buffered.
 inline constexpr std::size_t kMaxHead = 16 * 1024;
+
+// Longest method token taken as the start of an HTTP request (RFC 9110 9: the registered methods
+// have at most 17 characters, e.g. VERSION-CONTROL).
+inline constexpr std::size_t kMaxMethod = 24;
 // Most requests sent and not yet answered (HTTP/1.1 pipelining, RFC 9112 9.3.2).
 inline constexpr std::size_t kMaxPending = 32;
 // Most WebSocket upgrade attempts (request and answer) kept per connection; a further one ends the
