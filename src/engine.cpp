@@ -360,6 +360,7 @@ bool Engine::process(const tcpstate_segment& seg, std::uint32_t layer, tcpstate_
                         seg.payload,
                         std::min(seg.payload_captured, seg.payload_len)};
     out = analyse(conns_[stream], s);
+    lifecycle_.on_segment(conns_[stream].life, seg, out);
     store(seg.frame, layer, out);
     return true;
 }

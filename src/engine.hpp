@@ -6,11 +6,13 @@
 #include <cstdint>
 #include <memory>
 #include <type_traits>
+#include <utility>
 #include <unordered_map>
 #include <vector>
 
 #include "conn_summary.hpp"
 #include "findings.hpp"
+#include "lifecycle.hpp"
 #include "seq.hpp"
 #include "state.hpp"
 #include "tcpstate_core.h"
@@ -86,6 +88,7 @@ struct Connection {
     bool ack2_seen : 1 = false;
     bool ack4_seen : 1 = false;
     ConnSummary summary;  // Zeek-style conn_state and history, so far
+    Lifecycle life;       // state changes with their times (lifecycle.hpp), so far
     std::unique_ptr<ws::Session> ws;
 
     Connection();
@@ -199,6 +202,16 @@ public:
     bool lookup(std::uint32_t frame, std::uint32_t layer, tcpstate_result& out) const;
     const Connection* connection(std::uint32_t stream) const;
     std::size_t memory() const;
+    // Connection lifecycles (lifecycle.hpp): streams are 0 .. stream_count() - 1.
+    std::size_t stream_count() const { return conns_.size(); }
+    const LifecycleTracker& lifecycles() const { return lifecycle_; }
+    LifecycleTracker& lifecycles() { return lifecycle_; }
+    void finish_lifecycles() {
+        lifecycle_.finish(conns_.size(), [this](std::size_t i) {
+            Connection& c = conns_[i];
+            return std::pair<std::uint64_t, Lifecycle*>{c.tuple, c.started ? &c.life : nullptr};
+        });
+    }
 
     static constexpr std::uint32_t kMaxStreams = 1u << 28;
     static constexpr std::size_t kMaxJump = 1u << 20;  // largest step ahead of the dense tables
@@ -227,6 +240,7 @@ private:
     std::unordered_map<std::uint32_t, std::uint32_t> alias_;     // tcp.stream -> stream it continues
     HugePagedTable<tcpstate_result, 10> frames_;                  // index: frame number, layer 0
     std::unordered_map<std::uint64_t, tcpstate_result> extra_layers_;
+    LifecycleTracker lifecycle_;
     bool fast_path_ = true;
 };
 
