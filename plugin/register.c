@@ -46,6 +46,14 @@ tcpstate_init(void)
 {
     tcpstate_engine_free(engine);
     engine = tcpstate_engine_new();
+    if (engine)
+        tcpstate_conns_configure(engine);
+}
+
+tcpstate_engine *
+tcpstate_current_engine(void)
+{
+    return engine;
 }
 
 static void
@@ -72,6 +80,7 @@ tcpstate_register_protoinfo(void)
         "server.state, the findings, expert info and the WebSocket tags; the analysis is the same, "
         "the other fields are absent. Makes large tshark -T fields runs cheaper (docs/performance.md)",
         &tcpstate_pref_details);
+    tcpstate_conns_register(prefs);
 
     tcpstate_taps_register();
     tcpstate_handle = register_dissector("tcpstate", dissect_tcpstate, proto_tcpstate);
@@ -85,4 +94,5 @@ tcpstate_register_handoff(void)
 {
     tcpstate_extract_handoff(tcpstate_handle);
     tcpstate_taps_handoff();
+    tcpstate_conns_handoff();
 }

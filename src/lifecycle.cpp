@@ -62,16 +62,8 @@ void LifecycleTracker::on_segment(Lifecycle& l, const tcpstate_segment& seg, con
     // The log: a change of either side's state.
     unsigned change = Lifecycle::kNone;
     if (!l.started() || pair != before) {
-        if (l.count_ < Lifecycle::kChanges) {
-            change = l.count_++;
-        } else {
-            change = Lifecycle::kChanges - 1;  // full: the last slot follows the latest change
-            l.truncated_ = 1;
-            if (l.hs2_ == change) l.hs2_ = Lifecycle::kNone;
-            if (l.hs3_ == change) l.hs3_ = Lifecycle::kNone;
-        }
-        l.at_[change] = offset_of(l, t);
-        l.states_[change] = pair;
+        add_change(l, t, pair);
+        change = l.count_ - 1;
     }
 
     // The handshake (RFC 9293 3.5 figure 6), as seen at the capture point: the first SYN-ACK that
@@ -101,6 +93,20 @@ void LifecycleTracker::on_segment(Lifecycle& l, const tcpstate_segment& seg, con
     if (seg.frame > l.last_frame_) l.last_frame_ = seg.frame;
 }
 
+void LifecycleTracker::add_change(Lifecycle& l, std::int64_t t, std::uint8_t pair) const {
+    unsigned change = l.count_;
+    if (l.count_ < Lifecycle::kChanges) {
+        ++l.count_;
+    } else {
+        change = Lifecycle::kChanges - 1;  // full: the last slot follows the latest change
+        l.truncated_ = 1;
+        if (l.hs2_ == change) l.hs2_ = Lifecycle::kNone;
+        if (l.hs3_ == change) l.hs3_ = Lifecycle::kNone;
+    }
+    l.at_[change] = offset_of(l, t);
+    l.states_[change] = pair;
+}
+
 std::int64_t LifecycleTracker::last_time_wait_entry(const Lifecycle& l) const {
     std::int64_t at = -1;
     for (unsigned i = 0; i < l.count_; ++i) {
@@ -112,12 +118,20 @@ std::int64_t LifecycleTracker::last_time_wait_entry(const Lifecycle& l) const {
     return at;
 }
 
-void LifecycleTracker::settle_reuse(Lifecycle& l, const Lifecycle* prev) const {
+void LifecycleTracker::settle_reuse(Lifecycle& l, Lifecycle* prev) const {
     l.tw_reuse_ = 0;
     if (!prev) return;  // the previous incarnation is not a connection of this capture with a TIME_WAIT
     const std::int64_t entered = last_time_wait_entry(*prev);
-    const std::int64_t gap = time_of(l, 0) - entered;
+    const std::int64_t start = time_of(l, 0);
+    const std::int64_t gap = start - entered;
     if (entered >= 0 && gap >= 0 && gap < static_cast<std::int64_t>(threshold(Stuck::TimeWaitReuse)) * kMs) l.tw_reuse_ = 1;
+    // The previous incarnation's TIME_WAIT ends where this one starts: both ends of the 4-tuple now
+    // belong to the new connection (once: the next call finds no TIME_WAIT left).
+    const std::uint8_t last = prev->states_[prev->count_ - 1];
+    const auto leave = [](State s) { return s == State::TimeWait ? State::Closed : s; };
+    const auto pair = static_cast<std::uint8_t>(static_cast<unsigned>(leave(client_of(last))) |
+                                                static_cast<unsigned>(leave(server_of(last))) << 4);
+    if (pair != last && start >= time_of(*prev, prev->count_ - 1)) add_change(*prev, start, pair);
 }
 
 LifecycleView LifecycleTracker::view(const Lifecycle& l) const {

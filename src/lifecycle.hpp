@@ -173,8 +173,10 @@ public:
     void on_segment(Lifecycle& life, const tcpstate_segment& seg, const tcpstate_result& r);
 
     // What needs the whole capture so far: time_wait_reuse compares a connection with the previous
-    // one on its 4-tuple. `at(i)` gives stream i's 4-tuple key and Lifecycle (nullptr when stream i
-    // has no connection). Cheap when nothing was processed since the last call.
+    // one on its 4-tuple, and that previous one's TIME_WAIT ends where the new incarnation starts
+    // (the engine carries the TIME_WAIT end over into it: docs/model.md, port reuse). `at(i)` gives
+    // stream i's 4-tuple key and Lifecycle (nullptr when stream i has no connection). Cheap when
+    // nothing was processed since the last call.
     template <typename At>
     void finish(std::size_t streams, At at);
 
@@ -190,7 +192,8 @@ private:
     std::int64_t time_of(const Lifecycle& life, unsigned change) const;
     std::uint32_t offset_of(const Lifecycle& life, std::int64_t t) const;
     std::int64_t last_time_wait_entry(const Lifecycle& life) const;
-    void settle_reuse(Lifecycle& life, const Lifecycle* prev) const;
+    void settle_reuse(Lifecycle& life, Lifecycle* prev) const;
+    void add_change(Lifecycle& life, std::int64_t t, std::uint8_t pair) const;
 
     std::int64_t origin_ns_ = 0;  // the first timed segment
     std::int64_t end_ns_ = 0;     // the latest timed segment
@@ -205,7 +208,7 @@ void LifecycleTracker::finish(std::size_t streams, At at) {
     dirty_ = false;
     // 4-tuple -> the latest connection on it that had an end in TIME_WAIT, in stream order (Wireshark
     // numbers streams in order of their first segment). Held for this call only.
-    std::unordered_map<std::uint64_t, const Lifecycle*> time_wait;
+    std::unordered_map<std::uint64_t, Lifecycle*> time_wait;
     for (std::size_t i = 0; i < streams; ++i) {
         const auto [tuple, life] = at(i);
         if (!life || !life->started()) continue;

@@ -250,7 +250,16 @@ TEST_F(TimeWaitReuse, SoonerThanTheThreshold) {
     EXPECT_EQ(stuck(life(cap, 1)), "") << "not settled before finish()";
     tcpstate_engine_finish(cap.engine());
     EXPECT_EQ(stuck(life(cap, 1)), "time_wait_reuse");
-    EXPECT_EQ(stuck(life(cap, 0)), "");
+    // The old incarnation's TIME_WAIT ended where the new one started (its end now belongs to it).
+    const tcpstate_lifecycle old = life(cap, 0);
+    EXPECT_EQ(stuck(old), "");
+    EXPECT_EQ(state(old.client.final_state), "CLOSED");
+    EXPECT_EQ(old.client.since_ns, (T0 + 1'501'100) * kUs);
+    EXPECT_EQ(old.client.time_in_ns[TCPSTATE_S_TIME_WAIT], 1'500'000 * kUs);
+    EXPECT_STREQ(tcpstate_end_name(old.end), "FIN");
+    tcpstate_engine_finish(cap.engine());  // again: nothing changes
+    EXPECT_EQ(life(cap, 0).client.time_in_ns[TCPSTATE_S_TIME_WAIT], 1'500'000 * kUs);
+    EXPECT_EQ(stuck(life(cap, 1)), "time_wait_reuse");
 }
 
 TEST_F(TimeWaitReuse, LaterThanTheThreshold) {
