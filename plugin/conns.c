@@ -121,39 +121,32 @@ tcpstate_conns_draw(tcpstate_engine *engine, proto_tree *tree, tvbuff_t *tvb, pa
         proto_item_set_text(ti, "Connection end: %s (%s; closed first: %s; handshake %s + %s ms; close %s ms)",
                             tcpstate_end_name(l.end), when, closer_name(l.closed_first), a, b, c);
     }
-    if (l.stuck) {
-        char list[256];
-        tcpstate_generated(proto_tree_add_string(tree, hf_stuck, tvb, 0, 0, tcpstate_stuck_list(l.stuck, list, sizeof list)));
-    }
+    /* One item per condition, so that tcpstate.conn.stuck == "close_wait_open" matches whatever else
+     * holds (-T fields prints them comma-separated). */
+    unsigned n = tcpstate_stuck_count();
+    for (unsigned i = 0; i < n && i < 32; i++)
+        if (l.stuck & (1u << i))
+            tcpstate_generated(proto_tree_add_string(tree, hf_stuck, tvb, 0, 0, tcpstate_stuck_name(i)));
 }
 
-/* What the stuck condition `id` saw on `l`, for its note. */
+/* The note of stuck condition `id` on `l`: what it saw, against which threshold. Ids 0-3 are an end
+ * left in a state (stuck table order: close_wait_open, fin_wait_2_open, syn_unanswered,
+ * syn_rcvd_open). */
 static void
-stuck_detail(char *buf, size_t size, const tcpstate_lifecycle *l, unsigned id, gint64 end)
+stuck_note(char *buf, size_t size, tcpstate_engine *engine, const tcpstate_lifecycle *l, unsigned id)
 {
-    char t[32];
-    const char *stuck_state = NULL;
-    const tcpstate_side_lifecycle *side = NULL;
-    const char *who = "";
-    if (id == 0 || id == 1) {
-        unsigned st = id == 0 ? TCPSTATE_S_CLOSE_WAIT : TCPSTATE_S_FIN_WAIT_2;
-        side = l->server.final_state == st ? &l->server : &l->client;
-        who = side == &l->server ? "the server" : "the client";
-        stuck_state = tcpstate_state_name(st);
-    } else if (id == 2) {
-        side = &l->client;
-        who = "the client";
-        stuck_state = "SYN_SENT";
-    } else if (id == 3) {
-        side = &l->server;
-        who = "the server";
-        stuck_state = "SYN_RCVD";
-    }
-    if (side) {
-        fmt_seconds(t, sizeof t, end - side->since_ns);
-        g_snprintf(buf, size, "%s has been in %s for %s s at the end of the capture", who, stuck_state, t);
+    static const unsigned held[4] = { TCPSTATE_S_CLOSE_WAIT, TCPSTATE_S_FIN_WAIT_2, TCPSTATE_S_SYN_SENT, TCPSTATE_S_SYN_RCVD };
+    char threshold[48], t[32];
+    tcpstate_engine_stuck_threshold_text(engine, id, threshold, sizeof threshold);
+    if (id < 4) {
+        const tcpstate_side_lifecycle *side = l->server.final_state == held[id] ? &l->server : &l->client;
+        fmt_seconds(t, sizeof t, l->capture_end_ns - side->since_ns);
+        g_snprintf(buf, size, "Stuck: %s: the %s has been in %s for %s s at the end of the capture (%s): %s",
+                   tcpstate_stuck_name(id), side == &l->server ? "server" : "client", tcpstate_state_name(held[id]), t,
+                   threshold, tcpstate_stuck_summary(id));
     } else {
-        buf[0] = '\0';
+        g_snprintf(buf, size, "Stuck: %s: %s%s%s%s", tcpstate_stuck_name(id), tcpstate_stuck_summary(id),
+                   threshold[0] ? " (" : "", threshold, threshold[0] ? ")" : "");
     }
 }
 
@@ -170,10 +163,9 @@ tcpstate_conns_draw_notes(tcpstate_engine *engine, proto_item *top, packet_info 
     for (unsigned i = 0; i < n && i < 32; i++) {
         if (!(l.stuck & (1u << i)))
             continue;
-        char detail[160];
-        stuck_detail(detail, sizeof detail, &l, i, l.capture_end_ns);
-        expert_add_info_format(pinfo, top, &ei_stuck[i], "Stuck connection: %s: %s%s%s", tcpstate_stuck_name(i),
-                               tcpstate_stuck_rule(i), detail[0] ? "; " : "", detail);
+        char note[240];
+        stuck_note(note, sizeof note, engine, &l, i);
+        expert_add_info_format(pinfo, top, &ei_stuck[i], "%s", note);
     }
 }
 
@@ -288,7 +280,7 @@ conns_cli_packet(void *tapdata, packet_info *pinfo, epan_dissect_t *edt _U_, con
         cli->origin = origin_ns(pinfo);
         cli->have_origin = TRUE;
     }
-    row_of(cli->rows, pinfo, (const tcpstate_result *)data);
+    row_of(cli->rows, pinfo, &((const tcpstate_tap_data *)data)->result);
     return TAP_PACKET_DONT_REDRAW;
 }
 
@@ -522,9 +514,10 @@ static tap_packet_status
 gui_packet(void *tapdata, packet_info *pinfo, epan_dissect_t *edt _U_, const void *data, tap_flags_t flags _U_)
 {
     stat_data_t *sd = (stat_data_t *)tapdata;
-    const tcpstate_result *r = (const tcpstate_result *)data;
+    const tcpstate_tap_data *td = (const tcpstate_tap_data *)data;
+    const tcpstate_result *r = &td->result;
     tcpstate_engine *engine = tcpstate_current_engine();
-    if (!PINFO_FD_VISITED(pinfo) || !engine || sd->stat_tap_data->tables->len == 0)
+    if (td->first_pass || !engine || sd->stat_tap_data->tables->len == 0)
         return TAP_PACKET_DONT_REDRAW;
     stat_tap_table *table = g_array_index(sd->stat_tap_data->tables, stat_tap_table *, 0);
     tcpstate_engine_finish(engine);
@@ -648,8 +641,8 @@ tcpstate_conns_register(module_t *prefs)
         { &hf_end, { "Connection end", "tcpstate.conn.end", FT_STRING, BASE_NONE, NULL, 0x0,
             "How the connection ended: FIN, RST by client, RST by server, or open (so far / final as tcpstate.conn.client.final)", HFILL } },
         { &hf_stuck, { "Stuck", "tcpstate.conn.stuck", FT_STRING, BASE_NONE, NULL, 0x0,
-            "Comma-separated ids of the connection's stuck conditions (close_wait_open fin_wait_2_open syn_unanswered "
-            "syn_rcvd_open half_open_data time_wait_reuse), present only when there is one; final with -2 and in the GUI", HFILL } },
+            "A stuck condition of the connection (close_wait_open fin_wait_2_open syn_unanswered syn_rcvd_open "
+            "half_open_data time_wait_reuse), one item each, present only when one holds; final with -2 and in the GUI", HFILL } },
     };
     proto_register_field_array(proto_tcpstate, hf, array_length(hf));
 
@@ -666,7 +659,7 @@ tcpstate_conns_register(module_t *prefs)
         ei[i].eiinfo.name = g_strdup_printf("tcpstate.conn.stuck.%s", tcpstate_stuck_name(i));
         ei[i].eiinfo.group = PI_SEQUENCE;
         ei[i].eiinfo.severity = PI_NOTE;
-        ei[i].eiinfo.summary = g_strdup_printf("Stuck connection: %s", tcpstate_stuck_rule(i));
+        ei[i].eiinfo.summary = g_strdup_printf("Stuck connection (%s): %s", tcpstate_stuck_name(i), tcpstate_stuck_summary(i));
         ei[i].eiinfo.hf_info.hfinfo.type = FT_NONE;
         ei[i].eiinfo.hf_info.hfinfo.display = BASE_NONE;
         ei[i].eiinfo.hf_info.hfinfo.id = -1;

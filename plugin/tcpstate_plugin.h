@@ -54,6 +54,10 @@ void tcpstate_draw(tcpstate_engine *engine, proto_tree *tree, tvbuff_t *tvb, pac
 void tcpstate_draw_info(packet_info *pinfo, const tcpstate_result *r);
 
 /* taps.c */
+typedef struct tcpstate_tap_data {  /* what the "tcpstate" tap carries */
+    tcpstate_result result;         /* first: a listener may read the data as a tcpstate_result */
+    gboolean first_pass;            /* queued by the first pass (the record may still change) */
+} tcpstate_tap_data;
 void tcpstate_taps_register(void);
 void tcpstate_taps_handoff(void);
 void tcpstate_taps_queue(packet_info *pinfo, const tcpstate_result *r);

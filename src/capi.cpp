@@ -416,6 +416,7 @@ char* tcpstate_lifecycle_times(const tcpstate_lifecycle* l, int server, char* bu
 
 unsigned tcpstate_stuck_count(void) { return static_cast<unsigned>(kStuckCount); }
 const char* tcpstate_stuck_name(unsigned id) { return id < kStuckCount ? kStuck[id].name.data() : ""; }
+const char* tcpstate_stuck_summary(unsigned id) { return id < kStuckCount ? kStuck[id].summary.data() : ""; }
 const char* tcpstate_stuck_rule(unsigned id) { return id < kStuckCount ? kStuck[id].rule.data() : ""; }
 int tcpstate_stuck_threshold_kind(unsigned id) { return id < kStuckCount ? static_cast<int>(kStuck[id].kind) : TCPSTATE_THRESHOLD_NONE; }
 uint32_t tcpstate_stuck_default_ms(unsigned id) { return id < kStuckCount ? kStuck[id].default_ms : 0; }
@@ -443,19 +444,26 @@ char* tcpstate_stuck_list(uint32_t mask, char* buf, size_t size) {
     }
 }
 
+char* tcpstate_engine_stuck_threshold_text(const tcpstate_engine* engine, unsigned id, char* buf, size_t size) {
+    if (id >= kStuckCount || kStuck[id].kind == Threshold::None) return copy_out("", buf, size);
+    const std::uint32_t ms = tcpstate_engine_stuck_threshold(engine, id);
+    char tmp[48];
+    const char* op = kStuck[id].kind == Threshold::Below ? "<" : ">=";
+    if (ms % 1000 == 0) std::snprintf(tmp, sizeof tmp, "%s %u s", op, ms / 1000);
+    else std::snprintf(tmp, sizeof tmp, "%s %u.%03u s", op, ms / 1000, ms % 1000);
+    return copy_out(tmp, buf, size);
+}
+
 char* tcpstate_engine_stuck_thresholds(const tcpstate_engine* engine, char* buf, size_t size) {
     try {
         std::string s;
         for (const auto& row : kStuck) {
             if (row.kind == Threshold::None) continue;
+            char t[48];
             if (!s.empty()) s += ", ";
             s += row.name;
-            s += row.kind == Threshold::Below ? " < " : " >= ";
-            const std::uint32_t ms = tcpstate_engine_stuck_threshold(engine, static_cast<unsigned>(row.id));
-            char tmp[32];
-            if (ms % 1000 == 0) std::snprintf(tmp, sizeof tmp, "%u s", ms / 1000);
-            else std::snprintf(tmp, sizeof tmp, "%u.%03u s", ms / 1000, ms % 1000);
-            s += tmp;
+            s += ' ';
+            s += tcpstate_engine_stuck_threshold_text(engine, static_cast<unsigned>(row.id), t, sizeof t);
         }
         return copy_out(s, buf, size);
     } catch (...) {

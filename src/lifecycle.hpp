@@ -58,7 +58,8 @@ struct StuckInfo {
     std::string_view name;     // filter id, stable
     Threshold kind;
     std::uint32_t default_ms;  // the preference's default
-    std::string_view rule;     // what it means, one line, the RFC where one applies
+    std::string_view summary;  // a few words, for the note
+    std::string_view rule;     // what it means exactly, the RFC where one applies
 };
 
 // Defaults: 1 s is RFC 6298's initial retransmission timeout (what Linux uses): a peer that has not
@@ -66,22 +67,22 @@ struct StuckInfo {
 // is no longer a race with the application's close(). 60 s is Linux's TIME_WAIT length
 // (TCP_TIMEWAIT_LEN); RFC 9293 3.10.7.4 asks for 2 MSL.
 inline constexpr std::array<StuckInfo, kStuckCount> kStuck{{
-    {Stuck::CloseWaitOpen, "close_wait_open", Threshold::AtLeast, 1000,
+    {Stuck::CloseWaitOpen, "close_wait_open", Threshold::AtLeast, 1000, "the application has not closed its socket",
      "an end is in CLOSE_WAIT at the end of the capture and its peer in FIN_WAIT_2: the peer's FIN was "
      "acknowledged, its own FIN never sent, the application has not closed the socket (RFC 9293 3.6)"},
-    {Stuck::FinWait2Open, "fin_wait_2_open", Threshold::AtLeast, 1000,
+    {Stuck::FinWait2Open, "fin_wait_2_open", Threshold::AtLeast, 1000, "the peer's FIN never came",
      "an end is in FIN_WAIT_2 at the end of the capture: its FIN was acknowledged, the peer's FIN never "
      "came (RFC 9293 3.6)"},
-    {Stuck::SynUnanswered, "syn_unanswered", Threshold::AtLeast, 1000,
+    {Stuck::SynUnanswered, "syn_unanswered", Threshold::AtLeast, 1000, "SYN retransmitted, never answered",
      "the client is in SYN_SENT at the end of the capture, its SYN was retransmitted and no acceptable "
      "SYN-ACK (nor RST) came; measured from the first SYN (RFC 9293 3.8.1)"},
-    {Stuck::SynRcvdOpen, "syn_rcvd_open", Threshold::AtLeast, 1000,
+    {Stuck::SynRcvdOpen, "syn_rcvd_open", Threshold::AtLeast, 1000, "SYN-ACK sent, the handshake's ACK never came",
      "the server sent a SYN-ACK and is in SYN_RCVD at the end of the capture: the handshake's ACK never "
      "came; measured from the SYN-ACK (RFC 9293 3.5)"},
-    {Stuck::HalfOpenData, "half_open_data", Threshold::None, 0,
+    {Stuck::HalfOpenData, "half_open_data", Threshold::None, 0, "data sent to an end that no longer had the connection",
      "data was sent to an end that no longer had the connection: CLOSED or LISTEN after the connection "
      "was synchronized (reset, or fully closed) (RFC 9293 3.10.7.1)"},
-    {Stuck::TimeWaitReuse, "time_wait_reuse", Threshold::Below, 60000,
+    {Stuck::TimeWaitReuse, "time_wait_reuse", Threshold::Below, 60000, "4-tuple reused while an end was in TIME_WAIT",
      "the connection's SYN reopened a 4-tuple while an end of its previous incarnation was in TIME_WAIT, "
      "sooner than this after that end entered TIME_WAIT (RFC 6191, RFC 1122 4.2.2.13)"},
 }};

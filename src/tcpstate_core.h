@@ -219,13 +219,16 @@ char *tcpstate_lifecycle_times(const tcpstate_lifecycle *l, int server, char *bu
 /* The stuck table: id, rule, threshold (milliseconds; a preference of the plugin) */
 unsigned tcpstate_stuck_count(void);
 const char *tcpstate_stuck_name(unsigned id);      /* stable filter id, e.g. "close_wait_open" */
-const char *tcpstate_stuck_rule(unsigned id);
+const char *tcpstate_stuck_summary(unsigned id);   /* a few words */
+const char *tcpstate_stuck_rule(unsigned id);      /* the exact rule */
 int tcpstate_stuck_threshold_kind(unsigned id);    /* TCPSTATE_THRESHOLD_* */
 uint32_t tcpstate_stuck_default_ms(unsigned id);
 void tcpstate_engine_set_stuck_threshold(tcpstate_engine *engine, unsigned id, uint32_t ms);
 uint32_t tcpstate_engine_stuck_threshold(const tcpstate_engine *engine, unsigned id);
 /* Comma-separated ids of `mask`, in table order ("" when none). */
 char *tcpstate_stuck_list(uint32_t mask, char *buf, size_t size);
+/* The engine's threshold of `id` as text: ">= 1 s", "< 60 s", "" when the row has none. */
+char *tcpstate_engine_stuck_threshold_text(const tcpstate_engine *engine, unsigned id, char *buf, size_t size);
 /* "close_wait_open >= 1 s, fin_wait_2_open >= 1 s, ..., time_wait_reuse < 60 s", the engine's. */
 char *tcpstate_engine_stuck_thresholds(const tcpstate_engine *engine, char *buf, size_t size);
 
