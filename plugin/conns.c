@@ -17,6 +17,7 @@
 
 #include <epan/expert.h>
 #include <epan/packet.h>
+#include <epan/plugin_if.h>
 #include <epan/prefs.h>
 #include <epan/stat_tap_ui.h>
 #include <epan/tap.h>
@@ -456,16 +457,20 @@ static stat_tap_ui states_cli_ui = { REGISTER_STAT_GROUP_GENERIC, "TCP State fin
  * numbers; 0 where a time does not apply (never in that state, no handshake seen). */
 
 enum {
-    GT_STREAM, GT_CLIENT, GT_SERVER, GT_CLIENT_STATE, GT_SERVER_STATE, GT_CLIENT_SINCE, GT_SERVER_SINCE,
-    GT_CLOSE_WAIT, GT_FIN_WAIT_2, GT_TIME_WAIT, GT_SYN_SYNACK, GT_SYNACK_ACK, GT_CLOSE, GT_CLOSED_FIRST,
-    GT_END, GT_STUCK, GT_CLIENT_TIMES, GT_SERVER_TIMES, GT_COUNT
+    GT_STREAM, GT_CLIENT, GT_SERVER, GT_CLIENT_STATE, GT_SERVER_STATE, GT_STUCK, GT_END, GT_CLOSED_FIRST,
+    GT_CLIENT_SINCE, GT_SERVER_SINCE, GT_CLOSE_WAIT, GT_FIN_WAIT_2, GT_TIME_WAIT, GT_SYN_SYNACK, GT_SYNACK_ACK,
+    GT_CLOSE, GT_CLIENT_TIMES, GT_SERVER_TIMES, GT_COUNT
 };
+/* The stuck conditions and the end come early: the columns a reader scans first. */
 static stat_tap_table_item gui_fields[GT_COUNT] = {
     { TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "Stream", "%u" },
     { TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Client", "%s" },
     { TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Server", "%s" },
     { TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Client state", "%s" },
     { TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Server state", "%s" },
+    { TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Stuck", "%s" },
+    { TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "End", "%s" },
+    { TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Closed first", "%s" },
     { TABLE_ITEM_FLOAT, TAP_ALIGN_RIGHT, "Client since (s)", "%.6f" },
     { TABLE_ITEM_FLOAT, TAP_ALIGN_RIGHT, "Server since (s)", "%.6f" },
     { TABLE_ITEM_FLOAT, TAP_ALIGN_RIGHT, "CLOSE_WAIT (s)", "%.6f" },
@@ -474,9 +479,6 @@ static stat_tap_table_item gui_fields[GT_COUNT] = {
     { TABLE_ITEM_FLOAT, TAP_ALIGN_RIGHT, "SYN>SYN-ACK (ms)", "%.3f" },
     { TABLE_ITEM_FLOAT, TAP_ALIGN_RIGHT, "SYN-ACK>ACK (ms)", "%.3f" },
     { TABLE_ITEM_FLOAT, TAP_ALIGN_RIGHT, "Close (ms)", "%.3f" },
-    { TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Closed first", "%s" },
-    { TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "End", "%s" },
-    { TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Stuck", "%s" },
     { TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Client time in states (s)", "%s" },
     { TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Server time in states (s)", "%s" },
 };
@@ -679,9 +681,25 @@ tcpstate_conns_register(module_t *prefs)
     expert_register_field_array(expert_register_protocol(proto_tcpstate), ei, n);
 }
 
+/* Statistics > TCP State > Connections: Wireshark puts a stat-tap table in the flat list of the
+ * Statistics menu (by its title) and makes submenus only for statistics trees. The plugin
+ * interface's menu gives the submenu; its entry asks for the table the way "-z" does (the GUI opens
+ * the dialog of any registered "-z" string; tshark never shows the menu). */
+static void
+open_connections(ext_menubar_gui_type gui_type _U_, gpointer gui_object _U_, gpointer user_data)
+{
+    if (process_stat_cmd_arg((const char *)user_data))
+        start_requested_stats();
+}
+
 void
 tcpstate_conns_handoff(void)
 {
+    ext_menu_t *menu = ext_menubar_register_menu(proto_tcpstate, "TCP State", TRUE);
+    ext_menubar_set_parentmenu(menu, "Statistics");
+    ext_menubar_add_entry(menu, "Connections", "One row per connection: final states, time in CLOSE_WAIT, "
+                          "FIN_WAIT_2, TIME_WAIT, handshake and close times, stuck conditions",
+                          open_connections, (gpointer) "tcpstate,connections");
     register_stat_tap_ui(&conns_cli_ui, NULL);
     register_stat_tap_ui(&states_cli_ui, NULL);
     register_stat_tap_table_ui(&gui_table);

@@ -76,8 +76,9 @@ check "time_wait_reuse note" "22" "$(frames "$reuse" tcpstate.conn.stuck.time_wa
 check "the reused incarnation's TIME_WAIT ended at the new SYN" "CLOSED CLOSED FIN" \
   "$(fields "$reuse" 11 tcpstate.conn.client.final tcpstate.conn.server.final tcpstate.conn.end -- -2)"
 
-gui_rows() { "$tshark" "$@" -r "$open" -q -z tcpstate,connections 2>&1 | grep -c '^[0-9]* |'; }
-check "GUI table printer, -2: both connections" "2" "$(gui_rows -2)"
-check "GUI table printer, one pass: no rows (final values only)" "0" "$(gui_rows)"
+gui_rows() { local z=$1; shift; "$tshark" "$@" -r "$open" -q -z "$z" 2>&1 | grep -c '^[0-9]* |'; }
+check "GUI table printer, -2: both connections" "2" "$(gui_rows tcpstate,connections -2)"
+check "GUI table printer, one pass: no rows (final values only)" "0" "$(gui_rows tcpstate,connections)"
+check "GUI table with a filter (tcpstate.stream == 1): one row" "1" "$(gui_rows 'tcpstate,connections,tcpstate.stream == 1' -2)"
 
 exit $status
