@@ -1,5 +1,5 @@
-// The TCP segments of a pcap file in memory, as tcpstate_segments: shared by the core benchmark
-// (bench/core_bench.cpp) and the fast-path test (tests/unit/fast_path_test.cpp).
+// The TCP segments of a pcap file in memory, as tcpstate_segments, for the core benchmark
+// (bench/core_bench.cpp).
 //
 // Reads a little-endian pcap with Ethernet (VLAN tags skipped) or raw IP link type; IPv4 without
 // fragments, IPv6 with TCP right after the fixed header. Header only, no dependency beyond

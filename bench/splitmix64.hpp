@@ -1,5 +1,4 @@
-// splitmix64: the seeded PRNG step of the bench capture generator (bench/make_bench_capture.cpp) and
-// of the fast-path test's mutations (tests/unit/fast_path_test.cpp).
+// splitmix64: the seeded PRNG step of the bench capture generator (bench/make_bench_capture.cpp).
 #pragma once
 
 #include <cstdint>

@@ -85,14 +85,20 @@ def handshake(f, ci=1000, si=5000):
     f.c("A", ci + 1, si + 1)
 
 
-CAPTURES = {}
+def registry():
+    """A registry of captures: (name -> function, the @capture(name) decorator that fills it).
+    scripts/gen-rst-states.py and scripts/gen-verdict-captures.py keep their own."""
+    captures = {}
+
+    def capture(name):
+        def deco(fn):
+            captures[name] = fn
+            return fn
+        return deco
+    return captures, capture
 
 
-def capture(name):
-    def deco(fn):
-        CAPTURES[name] = fn
-        return fn
-    return deco
+CAPTURES, capture = registry()
 
 
 # --- normal open and close -------------------------------------------------

@@ -30,14 +30,7 @@ _gen = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_gen)
 Flow, MSS, handshake = _gen.Flow, _gen.MSS, _gen.handshake
 
-CAPTURES = {}
-
-
-def capture(name):
-    def deco(fn):
-        CAPTURES[name] = fn
-        return fn
-    return deco
+CAPTURES, capture = _gen.registry()
 
 
 # --- RST received in each state --------------------------------------------

@@ -190,38 +190,6 @@ void ConnSummary::on_segment(const SummarySegment& s) {
     if (s.content_gap && clean(d) && clean(p)) scaled(p, 'G', dir_[p].gap);
 }
 
-void ConnSummary::on_plain_ack(bool from_orig, std::uint32_t payload_len, bool retransmission, bool zero_window,
-                               bool content_gap) {
-    const int d = from_orig ? 0 : 1;
-    const int p = 1 - d;
-    Dir& me = dir_[d];
-    if (pkts_[d] != std::numeric_limits<std::uint32_t>::max()) ++pkts_[d];
-    if (payload_len > 0) {
-        if (!retransmission) {
-            std::uint64_t total = payload_bytes(from_orig) + payload_len;
-            if (total > kMaxBytes) total = kMaxBytes;
-            bytes_lo_[d] = static_cast<std::uint32_t>(total);
-            me.bytes_hi = static_cast<std::uint8_t>(total >> 32);
-        }
-        once(d, 'D');
-    } else {
-        once(d, 'A');
-    }
-    if (zero_window && st(p) != Z::Closed && st(d) != Z::Reset) scaled(d, 'W', me.win0);
-    if (payload_len > 0 && st(d) != Z::Reset && retransmission) scaled(d, 'T', me.rxmt);
-    // update_states(): without SYN, FIN or RST only an INACTIVE endpoint changes state.
-    if (st(d) == Z::Inactive) {
-        if (!from_orig && payload_len == 0 && st(0) == Z::SynSent) {
-            // A responder that ACKs the SYN before answering it: not a partial connection.
-        } else if (st(p) == Z::Established) {
-            set_state(d, Z::Established);
-        } else {
-            set_state(d, Z::Partial);
-        }
-    }
-    if (content_gap && clean(d) && clean(p)) scaled(p, 'G', dir_[p].gap);
-}
-
 void ConnSummary::update_states(const SummarySegment& s, int d) {
     const int p = 1 - d;
     const bool is_orig = d == 0;

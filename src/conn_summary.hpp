@@ -74,10 +74,6 @@ enum class Closer : std::uint8_t { None, Orig, Resp };
 class ConnSummary {
 public:
     void on_segment(const SummarySegment& s);
-    // on_segment() for a segment with ACK and without SYN, FIN or RST (the engine's fast path): the
-    // same updates without the flag tests that cannot match. tests/unit/fast_path_test.cpp checks
-    // that the two agree.
-    void on_plain_ack(bool from_orig, std::uint32_t payload_len, bool retransmission, bool zero_window, bool content_gap);
 
     // Zeek's conn_state() from the endpoint states so far: "S0", "SF", ..., "OTH".
     std::string_view state() const;

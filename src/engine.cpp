@@ -54,6 +54,18 @@ std::uint64_t tuple_key(std::uint64_t a, std::uint64_t b) {
 
 bool ended(State s) { return s == State::Closed || s == State::TimeWait; }
 
+// Whether a segment with SYN (no RST) from endpoint `src` continues the handshake of connection `c`
+// (Engine::process: the tcp.stream numbering of releases): c's client has sent nothing but its
+// SYN, and the segment is the server's SYN-ACK acknowledging it, the server's bare SYN, or the
+// client's SYN again with the same ISS.
+bool continues_handshake(const Connection& c, std::uint64_t src, const tcpstate_segment& seg) {
+    const Endpoint& client = c.ep[0];
+    if (!client.syn_sent || client.ack_seen || client.fin_sent) return false;
+    const bool from_client = c.client_id == src;
+    if (seg.flags & TCPSTATE_ACK) return !from_client && Seq(seg.ack) == client.iss + 1;
+    return !from_client || Seq(seg.seq) == client.iss;
+}
+
 // A violation remembers the value it saw and the bound it broke, for the expert-info message.
 struct Detail {
     Finding finding = Finding::Count_;
@@ -108,7 +120,7 @@ struct RecvOutcome {
 };
 
 Control control_of(const SegmentView& s) {
-    if (s.rst()) return Control::None;
+    if (s.rst()) return Control::Rst;
     if (s.syn()) return s.ack_flag() ? Control::SynAck : Control::Syn;
     if (s.fin()) return Control::Fin;
     return Control::None;
@@ -120,6 +132,7 @@ State receive_control(State s, Control c) {
     case Control::Syn: return recv_next(kRecvSyn, s);
     case Control::SynAck: return s == State::SynSent || s == State::SynRcvd ? State::Established : s;
     case Control::Fin: return recv_next(kRecvFin, s);
+    case Control::Rst: return State::Closed;  // SegmentAnalysis::reset_state() for a passive SYN_RCVD
     case Control::None:
     case Control::AckOfControl: return s;
     }
@@ -226,7 +239,6 @@ void* HugeGroups::take(std::size_t bytes) {
 }
 
 Engine::Engine() = default;
-Engine::Engine(const Options& options) : fast_path_(options.fast_path) {}
 Engine::~Engine() = default;
 
 const Connection* Engine::connection(std::uint32_t stream) const {
@@ -325,25 +337,25 @@ bool Engine::process(const tcpstate_segment& seg, std::uint32_t layer, tcpstate_
     if (seg.stream >= conns_.size())
         conns_.grow_to(std::size_t{seg.stream} + 1);
 
-    // The connection must not depend on how a Wireshark release numbers tcp.stream: after a RST,
-    // 4.4 and later open a new tcp.stream for the SYN-ACK, 4.0 does not (docs/releases.md). A
-    // SYN-ACK that opens a tcp.stream but answers the SYN of a connection still in SYN-SENT on
-    // the same 4-tuple continues that connection, under its stream number.
+    // The connection must not depend on how a Wireshark release numbers tcp.stream. Releases open a
+    // new tcp.stream for some SYNs of a handshake still under way on the same 4-tuple: 4.4 and
+    // later for a SYN-ACK after a RST, for a second SYN-ACK with another ISN, and for the SYN
+    // retransmitted after a RST; every release for the server's own SYN of a split handshake
+    // (docs/releases.md). A segment with SYN that opens a tcp.stream and continues the handshake of
+    // the connection on its 4-tuple whose client has sent nothing but its SYN (and resets) - the
+    // server's SYN-ACK acknowledging that SYN, the server's bare SYN, or the client's SYN again with
+    // the same ISS - continues that connection, under its stream number.
     const std::uint64_t src = endpoint_id(seg.src_addr, seg.addr_len, seg.src_port);
     const std::uint64_t dst = endpoint_id(seg.dst_addr, seg.addr_len, seg.dst_port);
     std::uint32_t stream = seg.stream;
     if (const auto a = alias_.empty() ? alias_.end() : alias_.find(stream); a != alias_.end()) {
         stream = a->second;
-    } else if (!conns_[stream].started &&
-               (seg.flags & (TCPSTATE_SYN | TCPSTATE_ACK | TCPSTATE_RST)) == (TCPSTATE_SYN | TCPSTATE_ACK)) {
+    } else if (!conns_[stream].started && (seg.flags & (TCPSTATE_SYN | TCPSTATE_RST)) == TCPSTATE_SYN) {
         const std::uint32_t prev = find_tuple(tuple_key(src, dst));
-        if (prev != kNoStream && prev != stream && prev < conns_.size()) {
-            const Endpoint& client = conns_[prev].ep[0];
-            if (conns_[prev].started && conns_[prev].client_id == dst && client.state == State::SynSent &&
-                client.syn_sent && Seq(seg.ack) == client.iss + 1) {
-                alias_[stream] = prev;
-                stream = prev;
-            }
+        if (prev != kNoStream && prev != stream && prev < conns_.size() && conns_[prev].started &&
+            continues_handshake(conns_[prev], src, seg)) {
+            alias_[stream] = prev;
+            stream = prev;
         }
     }
 
@@ -389,6 +401,12 @@ namespace {
 
 // The analysis of one segment from sender S to receiver R, in the order the RFC processes it. Each
 // step is a small member function; `run()` lists them.
+//
+// The observer's rule (docs/model.md, "Verdicts"): a segment is a violation only when no delivery
+// history consistent with the capture so far makes it legal. Every segment is evidence about its
+// sender: reconcile_sender() reads what the sender had received when it sent it (its ACK, a repeated
+// SYN, any segment after a RST) and corrects the assumptions made for it; the receiver's own ACKs
+// tell its RCV.NXT when the assumed deliveries do not make a RST exact (receive_rst()).
 class SegmentAnalysis {
 public:
     SegmentAnalysis(Connection& c, const SegmentView& s, int d, const FindingSet& notes, bool new_incarnation)
@@ -403,7 +421,8 @@ public:
         // A SYN captured after the SYN-ACK that acknowledges it (the capture reordered them): it
         // repeats what the peer already acknowledged and changes nothing.
         late_syn_ = bare_syn_ && !S.syn_sent && R.synack_sent && s_.seq + 1 == R.synack_ack;
-        apply_crossing_rule();
+        reconcile_sender();
+        choose_synack();
         infer_unseen_segments();
         judge_receiver_window();
         receive();
@@ -426,7 +445,8 @@ private:
         if (!s.ack_flag() && !s.rst() && !bare_syn_) f_.add(Finding::AckFlagMissing);
     }
 
-    // The sender's sequence space before this segment: retransmission, keep-alive.
+    // The sender's sequence space before this segment: retransmission, keep-alive, and whether a
+    // SYN-ACK competes with one already sent with another ISN.
     void shape_sender() {
         const auto& s = s_;
         shape_.seq_known = S.seq_known;
@@ -436,6 +456,14 @@ private:
         shape_.same_iss = s.syn() && S.syn_sent && s.seq == S.iss;
         if (s.syn()) shape_.control_repeat = shape_.same_iss && (!s.ack_flag() || S.synack_sent);
         else if (s.fin()) shape_.control_repeat = S.fin_sent && s.seq + s.payload_len == S.fin_seq;
+        // Several SYN-ACKs with different ISNs answering one SYN (a middlebox or load balancer racing
+        // the server): each is some sender's first SYN-ACK; the one the client acknowledges is the
+        // connection (choose_synack()).
+        competing_ = s.syn() && s.ack_flag() && !s.rst() && S.synack_sent && !shape_.same_iss;
+        if (competing_) {
+            shape_.seq_known = false;  // another sequence space: no expected SEQ from the first one
+            f_.add(Finding::CompetingSynAck);
+        }
         if (shape_.seq_known && !s.rst()) {
             const bool plain = !s.syn() && !s.fin();
             shape_.keepalive = plain && s.payload_len <= 1 && s.seq == S.snd_nxt - 1;
@@ -444,18 +472,48 @@ private:
         }
     }
 
-    // Did this segment leave before the peer's SYN/FIN (or the ACK of ours) arrived?
-    // docs/model.md, "Crossing segments", "Lost acknowledgments", "Refused".
-    void apply_crossing_rule() {
-        const auto& s = s_;
+    // What this segment shows its sender had received when it sent it (docs/model.md, "Evidence
+    // from the sender"): it corrects the observer's assumptions about the sender, never the segment.
+    void reconcile_sender() {
         before_ = S.state;
-        if (S.pending == Control::AckOfControl) {
-            // Retransmitting our SYN-ACK or FIN shows the ACK of it had not arrived when we sent this.
-            if (shape_.control_repeat && (s.fin() || (s.syn() && s.ack_flag()))) before_ = S.pending_before;
-            S.pending = Control::None;
-            return;
+        switch (S.pending) {
+        case Control::AckOfControl: reconcile_ack_of_control(); break;
+        case Control::Rst: reconcile_reset(); break;
+        case Control::Syn:
+        case Control::SynAck:
+        case Control::Fin:
+            if (!late_syn_) reconcile_control();
+            break;
+        case Control::None: break;
         }
-        if (S.pending == Control::None || late_syn_) return;
+        deliver_late_fin();
+    }
+
+    // Retransmitting our SYN-ACK or FIN shows the ACK of it had not arrived when we sent this
+    // (docs/model.md, "Lost acknowledgments").
+    void reconcile_ack_of_control() {
+        const auto& s = s_;
+        if (shape_.control_repeat && (s.fin() || (s.syn() && s.ack_flag()))) before_ = S.pending_before;
+        S.pending = Control::None;
+    }
+
+    // The observer took the peer's RST as accepted. Any other segment from us shows it had not reset
+    // us when we sent this: it was still in flight, or it was not acceptable when it arrived. If our
+    // RCV.NXT (this segment's ACK) is the RST's SEQ, it resets us when it arrives after this segment;
+    // otherwise it arrives out of the window and is ignored (RFC 9293 3.10.7.4, RFC 5961 3.2).
+    void reconcile_reset() {
+        const auto& s = s_;
+        if (s.rst()) return;  // a reset end answering with a reset: consistent, and settled below
+        before_ = S.pending_before;
+        S.pending = Control::None;
+        f_.add(Finding::AssumedUndelivered);
+        if (s.ack_flag() && s.ack == S.pending_end) crossed_ = Control::Rst;
+    }
+
+    // A SYN, SYN-ACK or FIN of the peer whose receipt was assumed. docs/model.md, "Crossing
+    // segments", "Refused", "A SYN-ACK that never arrived".
+    void reconcile_control() {
+        const auto& s = s_;
         if (s.rst() && S.pending == Control::Syn && S.pending_before == State::Listen && !S.syn_sent &&
             s.ack_flag() && R.syn_sent && s.ack == R.iss + 1) {
             // The SYN was answered by RST: there was no listener, the port was CLOSED (3.10.7.1).
@@ -471,16 +529,50 @@ private:
             S.pending = Control::None;
         } else if (s.ack_flag() && s.ack >= S.pending_end) {
             S.pending = Control::None;  // confirmed: the segment acknowledges it
+        } else if (S.pending == Control::SynAck && bare_syn_ && shape_.same_iss) {
+            // Our SYN again, same ISS: the SYN-ACK never reached us (3.8.1): we are still in
+            // SYN_SENT, and that SYN-ACK is not processed later either. However often it repeats.
+            before_ = S.pending_before;
+            S.pending = Control::None;
+            f_.add(Finding::AssumedUndelivered);
         } else if (bare_syn_ || (s.fin() && !s.rst())) {
             crossed_ = S.pending;
             before_ = S.pending_before;
             // A bare SYN is an active open: the side taken to be listening was CLOSED (3.5 figure 7).
             if (bare_syn_ && before_ == State::Listen) before_ = State::Closed;
             S.pending = Control::None;
+        } else if (S.pending == Control::Fin && s.ack_flag() && !s.rst()) {
+            // Its ACK does not cover the peer's FIN: sent before that FIN arrived. The FIN is
+            // processed after it (and may still be, until an ACK covers it).
+            crossed_ = Control::Fin;
+            before_ = S.pending_before;
         }
     }
 
-    // Unseen peer segments implied by this one (docs/model.md, "Send transitions").
+    // Our ACK covers the peer's FIN, which the observer had not counted as received (taken as not
+    // delivered, or judged out of the window): it arrived before this segment left.
+    void deliver_late_fin() {
+        const auto& s = s_;
+        if (!s.ack_flag() || s.rst() || !R.fin_sent || s.ack < R.fin_seq + 1) return;
+        if (S.rcv_known && S.rcv_nxt > R.fin_seq) return;  // counted already
+        if (!in(before_, kSynchronized)) return;
+        before_ = recv_next(kRecvFin, before_);
+        S.rcv_nxt = R.fin_seq + 1;
+        S.rcv_known = true;
+    }
+
+    // A client acknowledging the ISN of a competing SYN-ACK other than the one assumed delivered
+    // shows which one reached it (docs/model.md, "Competing SYN-ACKs").
+    void choose_synack() {
+        const auto& s = s_;
+        if (!s.ack_flag() || s.syn() || s.rst() || !R.alt_iss_known || s.ack != R.alt_iss + 1) return;
+        std::swap(R.iss, R.alt_iss);
+        R.snd_nxt = R.iss + 1;
+        f_.add(Finding::AssumedUndelivered);
+    }
+
+    // Unseen peer segments implied by this one (docs/model.md, "Send transitions"), only when
+    // nothing the sender itself sent speaks against it.
     void infer_unseen_segments() {
         const auto& s = s_;
         const bool plain_ack = !s.syn() && !s.rst() && s.ack_flag();
@@ -489,12 +581,14 @@ private:
             inferred_synack_ = true;
             f_.add(Finding::UnseenSegment);
         }
-        if (plain_ack && !s.fin() && before_ == State::SynRcvd) {
-            // SYN_RCVD sends data or ACKs only once the handshake ACK arrived (3.10.2): it did, unseen.
+        // SYN_RCVD sends data or ACKs only once the handshake ACK arrived (3.10.2): it did, unseen;
+        // unless it never sent its SYN-ACK, its ACK does not acknowledge the peer's SYN, or the
+        // segment is the challenge ACK RFC 5961 makes it send (then it stays SYN_RCVD).
+        const bool acks_peer_syn = !R.syn_sent || (s.ack > R.iss && s.ack <= R.snd_nxt);
+        if (plain_ack && !s.fin() && before_ == State::SynRcvd && S.synack_sent && acks_peer_syn &&
+            !S.challenge_owed) {
             before_ = State::Established;
             f_.add(Finding::UnseenSegment);
-        } else if (!s.syn() && !s.rst() && before_ == State::SynRcvd && !S.syn_sent) {
-            f_.add(Finding::UnseenSegment);  // its SYN-ACK was never seen
         }
     }
 
@@ -518,6 +612,11 @@ private:
 
     void drop() { rcv_ = {rb_, false}; }
     void accept(State next) { rcv_ = {next, true}; }
+    // A segment the receiver answers with <SEQ=SEG.ACK><CTL=RST> and otherwise discards.
+    void drop_owing_reset() {
+        drop();
+        if (s_.ack_flag()) owes_reset_ = true;
+    }
 
     // What the receiver must do with the segment (RFC 9293 3.10.7).
     void receive() {
@@ -526,14 +625,24 @@ private:
         if (s_.rst()) receive_rst();
         else if (late_syn_) drop();
         else if (bare_syn_) receive_bare_syn();
-        else if (rb_ == State::Closed || rb_ == State::Listen) drop();
+        else if (rb_ == State::Closed) drop_owing_reset();   // 3.10.7.1
+        else if (rb_ == State::Listen) drop_owing_reset();   // 3.10.7.2: any ACK is bad in LISTEN
         else if (rb_ == State::SynSent) receive_in_syn_sent();
         else receive_synchronized();
     }
 
-    // RST: RFC 9293 3.10.7.1-4 and RFC 5961 3.2.
+    // The state a reset leaves the receiver in: a passive SYN_RCVD returns to LISTEN, any other
+    // state is CLOSED (RFC 9293 3.10.7.4 second).
+    State reset_state(const Endpoint& e, State st) const {
+        return st == State::SynRcvd && e.passive ? State::Listen : State::Closed;
+    }
+
+    // RST: RFC 9293 3.10.7.1-4 and RFC 5961 3.2. Whether the RST is legal for its sender is
+    // rst_form(); whether the receiver takes it is judged here, against RCV.NXT as the assumed
+    // deliveries give it, or as the receiver's own latest ACK shows it (docs/model.md, "RST").
     void receive_rst() {
         const auto& s = s_;
+        form_ = rst_form();
         if (rb_ == State::Closed || rb_ == State::Listen) {
             drop();
         } else if (rb_ == State::SynSent) {
@@ -548,15 +657,50 @@ private:
             }
         } else if (!R.rcv_known || s.seq == win_.rcv_nxt) {
             // Exact RCV.NXT (or nothing to compare with: nothing from the sender accepted before).
-            accept(State::Closed);
-            if (rb_ == State::TimeWait) f_.add(Finding::RstInTimeWait);
+            accept_reset();
+        } else if (R.ack_seen && s.seq == R.last_ack) {
+            // Exact for the RCV.NXT the receiver's own latest ACK shows (the reset form <SEQ=SEG.ACK>
+            // is made to be exact for the sender of that ACK). If that ACK lies in the sender's
+            // current sequence space, the segments the observer took as delivered after it had not
+            // arrived (lost, or still in flight), and an assumed receipt of our FIN is undone; an
+            // ACK that does not even cover our SYN belongs to another incarnation (a stale
+            // connection's challenge ACK, RFC 5961 4): nothing is assumed about this one.
+            if (R.last_ack < win_.rcv_nxt && (!S.syn_sent || R.last_ack > S.iss)) {
+                undelivered_ = true;
+                f_.add(Finding::AssumedUndelivered);
+                if (R.pending == Control::Fin && R.last_ack < R.pending_end) {
+                    rb_ = R.pending_before;
+                    R.pending = Control::None;
+                }
+            }
+            accept_reset();
         } else if (win_.known ? (win_.rcv_nxt <= s.seq && s.seq < win_.right_edge()) : s.seq > win_.rcv_nxt) {
-            f_.add(Finding::RstNotExact, s.seq.v, win_.rcv_nxt.v);
+            // In the window, not exact: the receiver sends a challenge ACK (RFC 5961 3.2).
+            if (form_ == RstForm::None) f_.add(Finding::RstNotExact, s.seq.v, win_.rcv_nxt.v);
+            challenge_ = true;
             drop();
         } else {
-            f_.add(Finding::RstOutOfWindow, s.seq.v, win_.rcv_nxt.v);
+            if (form_ == RstForm::None) f_.add(Finding::RstOutOfWindow, s.seq.v, win_.rcv_nxt.v);
             drop();
         }
+    }
+
+    void accept_reset() {
+        accept(reset_state(R, rb_));
+        if (rb_ == State::TimeWait) f_.add(Finding::RstInTimeWait);
+    }
+
+    // Which legal reset, if any, the sender's RST is (RFC 9293 3.10.5, 3.10.7): ABORT sends
+    // <SEQ=SND.NXT>; reset generation answers a segment with <SEQ=SEG.ACK>, or one without ACK with
+    // <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>. Unknown while nothing was seen from the sender.
+    enum class RstForm : std::uint8_t { Unknown, Abort, Reply, None };
+    RstForm rst_form() const {
+        const auto& s = s_;
+        const bool reply = (R.ack_seen && s.seq == R.last_ack) ||
+                           (s.ack_flag() && s.seq == Seq(0) && R.seq_known && s.ack == R.snd_nxt);
+        if (S.seq_known && s.seq == S.snd_nxt && !(reply && S.state == State::Closed)) return RstForm::Abort;
+        if (reply) return RstForm::Reply;
+        return S.seq_known ? RstForm::None : RstForm::Unknown;
     }
 
     void receive_bare_syn() {
@@ -566,6 +710,7 @@ private:
             drop();  // the SYN again: already received
         } else if (in(rb_, kSynchronized)) {
             f_.add(Finding::SynInSynchronized, s_.seq.v, 0);
+            challenge_ = true;
             drop();
         } else if (rb_ == State::Closed) {
             drop();  // no TCB: a real stack answers RST
@@ -576,7 +721,9 @@ private:
     }
 
     // 3.10.7.3: only a SYN-ACK acknowledging our SYN moves SYN-SENT on. With the SYN not captured,
-    // its ISS is unknown and the ACK cannot be checked.
+    // its ISS is unknown and the ACK cannot be checked. A segment with neither SYN nor RST is
+    // dropped (fifth), so it is no evidence of an unseen SYN-ACK; one whose ACK is not acceptable
+    // is answered by <SEQ=SEG.ACK><CTL=RST> (first).
     void receive_in_syn_sent() {
         const auto& s = s_;
         const bool ack_ok = s.ack_flag() && (!R.syn_sent || (s.ack > R.iss && s.ack <= R.snd_nxt));
@@ -584,11 +731,10 @@ private:
             accept(State::Established);
         } else if (s.syn()) {
             f_.add(Finding::SynAckBadAck, s.ack.v, (R.iss + 1).v);
-            drop();
-        } else if (ack_ok) {
-            // Our SYN is acknowledged by a non-SYN segment: the SYN-ACK was not captured.
-            f_.add(Finding::UnseenSegment);
-            accept(s.fin() ? recv_next(kRecvFin, State::Established) : State::Established);
+            drop_owing_reset();
+        } else if (s.ack_flag() && !ack_ok) {
+            f_.add(Finding::HandshakeBadAck, s.ack.v, (R.iss + 1).v);
+            drop_owing_reset();
         } else {
             drop();
         }
@@ -600,6 +746,10 @@ private:
         Seq seq = s.seq;
         std::uint32_t len = seg_len_;
         if (s.syn()) {
+            if (competing_) {
+                receive_competing_synack();
+                return;
+            }
             if (shape_.same_iss && rb_ == State::SynRcvd) {
                 // Simultaneous open (3.5 figure 7): the SYN part is old, the ACK is new and moves
                 // SYN_RCVD on ("only the new parts are processed", 3.10.7.4). Elsewhere a repeated
@@ -608,6 +758,7 @@ private:
                 len -= 1;
             } else if (!shape_.same_iss) {
                 f_.add(Finding::SynInSynchronized, s.seq.v, 0);
+                challenge_ = true;
                 drop();
                 return;
             }
@@ -620,7 +771,13 @@ private:
             drop();  // "if the ACK bit is off drop the segment" (3.10.7.4 fifth)
         } else if (R.seq_known && s.ack > R.snd_nxt) {
             f_.add(Finding::AckUnsent, s.ack.v, R.snd_nxt.v);
-            drop();
+            if (rb_ == State::SynRcvd) drop_owing_reset();  // 3.10.7.4 fifth, SYN-RECEIVED
+            else drop();
+        } else if (rb_ == State::SynRcvd && R.syn_sent && !(s.ack > R.iss)) {
+            // SYN-RECEIVED: "If SND.UNA < SEG.ACK =< SND.NXT ... enter ESTABLISHED"; otherwise form
+            // a reset <SEQ=SEG.ACK><CTL=RST> (3.10.7.4 fifth).
+            f_.add(Finding::HandshakeBadAck, s.ack.v, (R.iss + 1).v);
+            drop_owing_reset();
         } else {
             State st = rb_;
             const bool covers = st == State::SynRcvd ? (!R.syn_sent || s.ack >= R.iss + 1)
@@ -628,6 +785,21 @@ private:
             if (covers) st = recv_next(kRecvAckOfControl, st);
             if (s.fin()) st = recv_next(kRecvFin, st);
             accept(st);
+        }
+    }
+
+    // A SYN-ACK with another ISN than the sender's first (shape_sender()). If the client has
+    // already acknowledged the first, this one never reached it (it would have been answered by a
+    // challenge ACK, and the first is the connection). Otherwise the observer takes the newest as
+    // the one delivered, and the client's ACK decides (choose_synack()).
+    void receive_competing_synack() {
+        if (R.pending == Control::SynAck) {
+            rb_ = R.pending_before;  // the first SYN-ACK is taken as not delivered
+            R.pending = Control::None;
+            competing_delivered_ = true;
+            accept(State::Established);
+        } else {
+            drop();
         }
     }
 
@@ -639,13 +811,12 @@ private:
                              : s.fin() ? SendEvent::Fin
                                        : SendEvent::Ack;
         after_ = before_;
-        if (late_syn_) {
-            // nothing: see late_syn_
+        if (late_syn_ || competing_) {
+            // nothing: see late_syn_; a competing SYN-ACK changes no sender's state (choose_synack())
         } else if (new_incarnation_) {
             after_ = State::SynSent;  // from CLOSED or TIME_WAIT: a new incarnation (RFC 6191, RFC 1122 4.2.2.13)
-        } else if (ev == SendEvent::Rst && !rcv_.acceptable && !refused_ && rb_ != State::Closed && rb_ != State::Listen) {
-            // A RST the receiver must ignore (RFC 5961 3.2, 9293 3.10.7.3) is what a forged reset looks
-            // like; the observer keeps the sender's state.
+        } else if (ev == SendEvent::Rst) {
+            send_rst();
         } else if (ev == SendEvent::Fin && before_ == State::Unknown) {
             after_ = R.fin_sent ? State::LastAck : State::FinWait1;  // mid-stream: the FIN is evidence
         } else {
@@ -656,18 +827,21 @@ private:
                 if (shape_.control_repeat) after_ = cell.next;
                 else f_.add(Finding::WrongState, 0, 0);
                 break;
-            case SendVerdict::Wrong:
-                // Data from an endpoint reset by its peer may have crossed the RST: not a violation.
-                if (!(before_ == State::Closed && S.reset_by_peer && ev == SendEvent::Ack)) f_.add(Finding::WrongState, 0, 0);
+            case SendVerdict::OwnSynOnly:
+                if (shape_.control_repeat || !S.syn_sent) after_ = cell.next;
+                else f_.add(Finding::WrongState, 0, 0);
                 break;
+            case SendVerdict::Wrong: f_.add(Finding::WrongState, 0, 0); break;
             }
         }
-        // The peer's SYN/FIN that crossed this segment arrives after it: the sender's state once it is
-        // processed is what the next segment starts from, while after_ reports the moment of sending.
+        // The peer's SYN/FIN/RST that crossed this segment arrives after it: the sender's state once it
+        // is processed is what the next segment starts from, while after_ reports the moment of sending.
         tracked_after_ = after_;
-        if (crossed_ != Control::None) {
+        if (crossed_ == Control::Rst) {
+            tracked_after_ = reset_state(S, after_);
+        } else if (crossed_ != Control::None) {
             tracked_after_ = receive_control(after_, crossed_);
-            if (crossed_ == Control::Fin) f_.add(Finding::SimultaneousClose);
+            if (crossed_ == Control::Fin && s.fin() && !shape_.control_repeat) f_.add(Finding::SimultaneousClose);
             if (crossed_ == Control::Syn && bare_syn_) f_.add(Finding::SimultaneousOpen);
         }
         if (refused_) f_.add(Finding::Refused);
@@ -675,6 +849,29 @@ private:
         if (s.payload_len > 0 && S.fin_sent && !s.rst() && s.seq + s.payload_len + (s.syn() ? 1 : 0) > S.fin_seq &&
             !(s.fin() && shape_.control_repeat))
             f_.add(Finding::DataAfterFin, (s.seq + s.payload_len).v, S.fin_seq.v);
+    }
+
+    // What a RST does to its sender. A reset answering a segment that the sender's state answers
+    // with a reset and otherwise discards (an unacceptable ACK in LISTEN, SYN-SENT or SYN-RECEIVED,
+    // 3.10.7.2-4) leaves it where it was. A reset of an end that no longer has the connection
+    // answering a segment (3.10.7.1) is legal and leaves it CLOSED (note rst_from_closed). ABORT
+    // (3.10.5) closes. A RST of no legal form that its receiver must ignore is what a forged reset
+    // looks like: the observer keeps the sender's state (RFC 5961).
+    void send_rst() {
+        const bool owed_reply = S.reset_owed && form_ == RstForm::Reply;
+        if (refused_) {
+            after_ = State::Closed;  // the refused SYN's answer (note refused): no listener, CLOSED throughout
+        } else if (owed_reply && in(before_, states(State::Listen, State::SynSent, State::SynRcvd))) {
+            // after_ stays
+        } else if (form_ == RstForm::Reply) {
+            after_ = State::Closed;
+            f_.add(Finding::RstFromClosed);
+        } else if ((form_ == RstForm::None || form_ == RstForm::Unknown) && !rcv_.acceptable &&
+                   rb_ != State::Closed && rb_ != State::Listen) {
+            // forged-looking: after_ stays
+        } else {
+            after_ = send_cell(SendEvent::Rst, before_).next;
+        }
     }
 
     tcpstate_result expected_values() const {
@@ -699,10 +896,15 @@ private:
 
     void commit_sender() {
         const auto& s = s_;
-        if (s.syn() && !s.rst()) commit_syn();
+        if (competing_) {
+            commit_competing_synack();
+        } else if (s.syn() && !s.rst()) {
+            commit_syn();
+        }
         if (!s.rst()) {
             const Seq end = s.seq + seg_len_;
-            S.snd_nxt = S.seq_known ? seq_max(S.snd_nxt, end) : end;
+            S.snd_nxt = S.seq_known && !competing_ ? seq_max(S.snd_nxt, end) : end;
+            if (competing_ && !competing_delivered_) S.snd_nxt = S.iss + 1;  // the first stays the connection
             S.seq_known = true;
             if (s.fin() && !S.fin_sent) {
                 S.fin_seq = s.seq + s.payload_len + (s.syn() ? 1 : 0);
@@ -716,7 +918,33 @@ private:
                 S.window_known = true;
             }
         }
+        if (s.ack_flag()) {
+            S.last_ack = s.ack;
+            S.ack_seen = true;
+        }
+        if (bare_syn_) S.passive = false;  // an active open
+        if (s.rst()) S.reset_owed = false;  // answered
+        S.challenge_owed = false;
         S.state = tracked_after_;
+        if (crossed_ == Control::Fin || crossed_ == Control::Rst) {
+            // Still assumed, still undoable: a later segment of ours may show it had not arrived yet.
+            S.pending = crossed_;
+            S.pending_before = after_;
+        }
+        if (S.state == State::Listen && after_ != State::Listen) forget_incarnation(S);
+    }
+
+    // The ISN of a competing SYN-ACK (shape_sender()): the newest is taken as the one the client
+    // received unless the client had acknowledged the first; the other is kept for choose_synack().
+    void commit_competing_synack() {
+        const auto& s = s_;
+        if (competing_delivered_) {
+            S.alt_iss = S.iss;
+            S.iss = s.seq;
+        } else {
+            S.alt_iss = s.seq;
+        }
+        S.alt_iss_known = true;
     }
 
     // ISS, window scale (RFC 7323 2.2, 2.3) and the window of a bare SYN.
@@ -759,15 +987,39 @@ private:
         if (rcv_.acceptable && rcv_.expected != rb_) {
             R.pending = ctl_ != Control::None ? ctl_ : Control::AckOfControl;
             R.pending_before = rb_;
-            R.pending_end = ctl_ == Control::Fin ? S.fin_seq + 1 : ctl_ == Control::None ? s.ack : S.iss + 1;
+            R.pending_end = ctl_ == Control::Fin   ? S.fin_seq + 1
+                            : ctl_ == Control::Rst ? s.seq
+                            : ctl_ == Control::None ? s.ack
+                            : competing_           ? s.seq + 1
+                                                   : S.iss + 1;
         }
-        if (rcv_.acceptable && s.rst()) R.reset_by_peer = true;
+        if (rcv_.acceptable && bare_syn_ && rb_ == State::Listen) R.passive = true;
+        if (undelivered_) R.rcv_nxt = R.last_ack;
         if (rcv_.acceptable && !s.rst()) {
             const Seq end = s.seq + seg_len_;
-            R.rcv_nxt = R.rcv_known ? seq_max(R.rcv_nxt, end) : end;
+            R.rcv_nxt = R.rcv_known && !competing_delivered_ ? seq_max(R.rcv_nxt, end) : end;
             R.rcv_known = true;
         }
+        if (rcv_.acceptable) R.reset_owed = false;  // its state moved on
+        if (owes_reset_) R.reset_owed = true;
+        if (challenge_) R.challenge_owed = true;
         R.state = rcv_.expected;
+        if (R.state == State::Listen && rb_ != State::Listen) forget_incarnation(R);
+    }
+
+    // LISTEN holds no connection: a passive SYN_RCVD reset back to it forgets its sequence space,
+    // and the next SYN starts a new one (RFC 9293 3.10.7.4 second).
+    static void forget_incarnation(Endpoint& e) {
+        Endpoint fresh;
+        fresh.state = e.state;
+        fresh.passive = e.passive;
+        fresh.pending = e.pending;
+        fresh.pending_before = e.pending_before;
+        fresh.pending_end = e.pending_end;
+        fresh.ws_started = e.ws_started;
+        fresh.ws_hole = e.ws_hole;
+        fresh.ws_next = e.ws_next;
+        e = fresh;
     }
 
     // The step table of docs/model.md, first match wins.
@@ -813,7 +1065,7 @@ private:
             }
         }
         if (d_ == 0 && s.ack_flag() && !c_.midstream) {
-            const bool acks_syn = R.syn_sent && s.ack >= R.iss + 1;
+            const bool acks_syn = R.syn_sent && s.ack >= R.iss + 1 && s.ack <= R.snd_nxt;
             if (!c_.hs3_seen && (acks_syn || inferred_synack_)) return Step::HandshakeAck;
             if (c_.hs3_seen && s.payload_len == 0 && R.synack_retransmitted && R.syn_sent && s.ack == R.iss + 1) {
                 repeat_ = true;  // the ACK again, answering a retransmitted SYN-ACK
@@ -882,6 +1134,12 @@ private:
     bool refused_ = false;
     bool inferred_synack_ = false;
     bool repeat_ = false;
+    bool competing_ = false;            // a SYN-ACK with another ISN than the sender's first
+    bool competing_delivered_ = false;  // ... taken as the one the client received
+    bool undelivered_ = false;          // a RST exact for the receiver's last ACK, not its assumed RCV.NXT
+    bool owes_reset_ = false;           // the receiver answers this segment with a reset
+    bool challenge_ = false;            // the receiver answers this segment with a challenge ACK
+    RstForm form_ = RstForm::None;
     Control crossed_ = Control::None;
     State before_ = State::Unknown, after_ = State::Unknown, tracked_after_ = State::Unknown;
     State rb_ = State::Unknown;
@@ -890,300 +1148,6 @@ private:
     std::uint8_t ws_bits_ = 0;
     std::uint16_t ws_close_ = 0;
 };
-
-// What the three fast paths below share, each part a step of SegmentAnalysis::run() for a segment
-// without SYN or RST (Fin: with a FIN) whose sender's and receiver's sequence spaces are known
-// (S.seq_known, R.seq_known, R.rcv_known) and whose receiver is synchronized.
-struct FastReceive {
-    std::uint32_t len;  // SEG.LEN: the FIN counts
-    Seq snd_nxt;        // the sender's SND.NXT before the segment (shape_sender(): shape_.snd_nxt)
-    bool keepalive;
-    bool retrans;
-    bool window_probe;
-    bool wholly_old;
-    Findings f;
-    bool accepted = false;  // receive_synchronized() accepts (rcv_.acceptable)
-};
-
-// apply_crossing_rule(), shape_sender(), judge_receiver_window() and the acceptability and ACK tests
-// of receive_synchronized(). The crossing rule: an ACK or data segment, or a FIN whose caller has
-// already given up on a crossing (a pending SYN or FIN it does not acknowledge), only settles an
-// assumed receipt (S.pending is read nowhere else), and the sender's state before it stays.
-template <bool Fin>
-[[gnu::always_inline]] inline FastReceive judge_fast(const Connection& c, Endpoint& S, const Endpoint& R,
-                                                     const SegmentView& s) {
-    FastReceive v;
-    v.len = s.payload_len + (Fin ? 1 : 0);
-    // apply_crossing_rule()
-    if (S.pending == Control::AckOfControl || (S.pending != Control::None && s.ack >= S.pending_end))
-        S.pending = Control::None;
-    // shape_sender(): a FIN is no keep-alive, and no control repeat here (no FIN sent before)
-    v.snd_nxt = S.snd_nxt;
-    v.keepalive = !Fin && v.len <= 1 && s.seq == v.snd_nxt - 1;
-    v.retrans = v.len > 0 && !v.keepalive && s.seq + v.len <= v.snd_nxt;
-    // judge_receiver_window(): a FIN is no window probe
-    Window win;
-    win.rcv_nxt = R.rcv_nxt;
-    v.wholly_old = v.len > 0 ? s.seq + v.len <= R.rcv_nxt : s.seq < R.rcv_nxt;
-    if (R.window_known && c.scaling_known) {
-        win.known = true;
-        const std::int32_t room = R.right_edge - R.rcv_nxt;
-        win.wnd = room > 0 ? static_cast<std::uint32_t>(room) : 0;
-    }
-    v.window_probe = !Fin && win.known && win.wnd == 0 && v.len == 1 && s.seq == win.rcv_nxt;
-    // receive_synchronized(): the acceptability test, then the ACK (the ACK bit is on)
-    if (!acceptable(s.seq, v.len, win)) {
-        if (!(v.retrans || v.keepalive || v.window_probe || v.wholly_old))
-            v.f.add(Finding::OutOfWindow, s.seq.v, win.right_edge().v);
-    } else if (s.ack > R.snd_nxt) {
-        v.f.add(Finding::AckUnsent, s.ack.v, R.snd_nxt.v);
-    } else {
-        v.accepted = true;
-    }
-    return v;
-}
-
-// expected_values(): the sender's SND.NXT and the receiver's are both known, the ACK bit is on.
-[[gnu::always_inline]] inline tcpstate_result fast_expected(const SegmentView& s, const FastReceive& v, const Endpoint& R) {
-    tcpstate_result r{};
-    r.stream = s.stream;
-    r.detail_finding = 0xff;
-    r.flags |= TCPSTATE_R_HAS_SEQ_EXPECTED;
-    r.seq_expected = v.snd_nxt.v;
-    if (s.seq == v.snd_nxt) r.flags |= TCPSTATE_R_SEQ_OK;
-    r.flags |= TCPSTATE_R_HAS_ACK_EXPECTED;
-    r.ack_expected = R.snd_nxt.v;
-    if (s.ack <= R.snd_nxt) r.flags |= TCPSTATE_R_ACK_OK;
-    return r;
-}
-
-// commit_sender(): SND.NXT and the window the ACK advertises (no SYN: scaled when scaling is on).
-// The caller writes the FIN and the state.
-[[gnu::always_inline]] inline void fast_commit_sender(const Connection& c, Endpoint& S, const SegmentView& s,
-                                                      const FastReceive& v) {
-    S.snd_nxt = seq_max(v.snd_nxt, s.seq + v.len);
-    if (c.scaling_known) {
-        const unsigned shift = c.scaling_on ? S.wscale : 0;
-        const Seq edge = s.ack + (static_cast<std::uint32_t>(s.window) << shift);
-        S.right_edge = S.window_known ? seq_max(S.right_edge, edge) : edge;
-        S.window_known = true;
-    }
-}
-
-// The states finish() reports: no crossing on a fast path, so the step's state (tracked_after_) is
-// the sender's state after.
-struct FastStates {
-    Step step;
-    State sender_before, sender_after;
-    State receiver_before, receiver_after;
-};
-
-// websocket() and finish(). No control repeat, repeat or late SYN: retrans alone marks a
-// retransmission. r is completed in place (no copy of the result on the way out).
-[[gnu::always_inline]] inline void fast_finish(tcpstate_result& r, Connection& c, Endpoint& S, const SegmentView& s,
-                                               int d, const FastReceive& v, const FastStates& st) {
-    // websocket()
-    FindingSet set = v.f.set;
-    std::uint8_t ws_bits = 0;
-    std::uint16_t ws_close = 0;
-    websocket_step(c, S, s, d, v.retrans, ws_bits, ws_close, set);
-    // finish()
-    const auto nibbles = [](auto lo, auto hi) {
-        return static_cast<std::uint8_t>(static_cast<unsigned>(lo) | (static_cast<unsigned>(hi) << 4));
-    };
-    r.step = nibbles(st.step, st.sender_after);
-    r.sender_states = nibbles(st.sender_before, st.sender_after);
-    r.receiver_states = nibbles(st.receiver_before, st.receiver_after);
-    if (d == 1) r.flags |= TCPSTATE_R_SENDER_SERVER;
-    if (v.retrans) r.flags |= TCPSTATE_R_RETRANSMISSION;
-    if (v.accepted) r.flags |= TCPSTATE_R_ACCEPTABLE;
-    if (c.midstream) r.flags |= TCPSTATE_R_MIDSTREAM;
-    r.findings = set.raw();
-    if (v.f.detail.finding != Finding::Count_) {
-        r.detail_finding = static_cast<std::uint8_t>(v.f.detail.finding);
-        r.detail_seen = v.f.detail.seen;
-        r.detail_bound = v.f.detail.bound;
-    }
-    r.ws = static_cast<std::uint8_t>(ws_bits | TCPSTATE_VALID);
-    r.ws_close_code = ws_close;
-}
-
-// The common case, decided without the general analysis: an ACK or data segment (no SYN, FIN or
-// RST) between two ESTABLISHED endpoints whose sequence spaces are known, with no assumption
-// pending, no FIN sent and no handshake step left to classify. Every line below is what
-// SegmentAnalysis::run() does for such a segment, with the branches that cannot be taken left
-// out; the result and the state written are the same. Returns false (nothing written) when the
-// segment is not such a segment.
-bool analyse_established(Connection& c, const SegmentView& s, int d, tcpstate_result& out) {
-    Endpoint& S = c.ep[d];
-    Endpoint& R = c.ep[1 - d];
-    constexpr std::uint16_t kCtl = TCPSTATE_SYN | TCPSTATE_ACK | TCPSTATE_FIN | TCPSTATE_RST;
-    if ((s.flags & kCtl) != TCPSTATE_ACK || S.state != State::Established || R.state != State::Established ||
-        !S.seq_known || !R.seq_known || !R.rcv_known || S.fin_sent || R.fin_sent ||
-        R.synack_retransmitted || (d == 0 && !c.midstream && !c.hs3_seen))
-        return false;
-    static_assert(send_cell(SendEvent::Ack, State::Established).verdict == SendVerdict::Ok &&
-                  send_cell(SendEvent::Ack, State::Established).next == State::Established);
-    static_assert(!in(State::Established, kFinSent));
-
-    // apply_crossing_rule() to receive_synchronized(): the sender's state before stays ESTABLISHED.
-    const FastReceive v = judge_fast<false>(c, S, R, s);
-    tcpstate_result r = fast_expected(s, v, R);
-    const bool content_gap = s.ack > R.snd_nxt;  // summarise(), from the receiver's state before
-    fast_commit_sender(c, S, s, v);
-    // commit_receiver(): the states stay ESTABLISHED
-    if (v.accepted) R.rcv_nxt = seq_max(R.rcv_nxt, s.seq + v.len);
-    // classify_step()
-    const Step step = v.keepalive ? Step::KeepAlive : v.window_probe ? Step::WindowProbe : v.len > 0 ? Step::Data : Step::Ack;
-    if (d == 0 && R.syn_sent) c.hs3_seen = true;
-    S.fin_retransmitted = false;
-    S.synack_retransmitted = false;
-    // summarise()
-    c.summary.on_plain_ack(d == 0, v.len, v.retrans || (v.keepalive && v.len > 0), s.window == 0, content_gap);
-    // websocket(), finish()
-    constexpr State est = State::Established;
-    fast_finish(r, c, S, s, d, v, {step, est, est, est, est});
-    out = r;
-    return true;
-}
-
-// A sender's first FIN: FIN 1/4 (ESTABLISHED), FIN 3/4 and FIN-ACK 2+3/4 (CLOSE_WAIT). FIN and
-// ACK (no SYN or RST) from ESTABLISHED or CLOSE_WAIT, the sender's FIN not sent before, to a
-// receiver in ESTABLISHED, FIN_WAIT_1 or FIN_WAIT_2, sequence spaces known, and no crossing to
-// apply. As for analyse_established(), every line is what SegmentAnalysis::run() does for such a
-// segment; the result and the state written are the same. Returns false (nothing written) otherwise.
-bool analyse_first_fin(Connection& c, const SegmentView& s, int d, tcpstate_result& out) {
-    Endpoint& S = c.ep[d];
-    Endpoint& R = c.ep[1 - d];
-    constexpr std::uint16_t kCtl = TCPSTATE_SYN | TCPSTATE_ACK | TCPSTATE_FIN | TCPSTATE_RST;
-    const State sst = S.state, rb = R.state;
-    if ((s.flags & kCtl) != (TCPSTATE_ACK | TCPSTATE_FIN) || !(sst == State::Established || sst == State::CloseWait) ||
-        !(rb == State::Established || rb == State::FinWait1 || rb == State::FinWait2) || !S.seq_known ||
-        !R.seq_known || !R.rcv_known || S.fin_sent)
-        return false;
-    // apply_crossing_rule(): a pending SYN or FIN that this segment does not acknowledge crossed it.
-    if (S.pending != Control::None && S.pending != Control::AckOfControl && s.ack < S.pending_end) return false;
-    static_assert(send_cell(SendEvent::Fin, State::Established).verdict == SendVerdict::Ok &&
-                  send_cell(SendEvent::Fin, State::CloseWait).verdict == SendVerdict::Ok);
-    const State sent = send_cell(SendEvent::Fin, sst).next;
-
-    // apply_crossing_rule() (past the guard above it only settles S.pending) to receive_synchronized()
-    const FastReceive v = judge_fast<true>(c, S, R, s);
-    const bool acks_peer_fin = R.fin_sent && s.ack >= R.fin_seq + 1;  // receive_synchronized(), classify_step()
-    tcpstate_result r = fast_expected(s, v, R);
-    const bool content_gap = s.ack > R.snd_nxt;  // summarise(), from the receiver's state before
-    // commit_sender(): the FIN and the sender's state
-    fast_commit_sender(c, S, s, v);
-    S.fin_seq = s.seq + s.payload_len;
-    S.fin_sent = true;
-    S.state = sent;
-    // commit_receiver()
-    State received = rb;
-    if (v.accepted) {
-        if (in(rb, kFinSent) && acks_peer_fin) received = recv_next(kRecvAckOfControl, received);
-        received = recv_next(kRecvFin, received);
-        if (received != rb) {
-            R.pending = Control::Fin;
-            R.pending_before = rb;
-            R.pending_end = S.fin_seq + 1;
-        }
-        R.rcv_nxt = seq_max(R.rcv_nxt, s.seq + v.len);
-    }
-    R.state = received;
-    // classify_step(): fin_step(), with no repeat (no FIN sent before)
-    Step step = Step::Fin3;
-    if (c.first_closer < 0 || c.first_closer == d) {
-        c.first_closer = static_cast<std::int8_t>(d);
-        step = Step::Fin1;
-    } else if (!c.ack2_seen && acks_peer_fin) {
-        c.ack2_seen = true;
-        step = Step::FinAck23;
-    }
-    S.fin_step = step;
-    if (d == 0 && R.syn_sent) c.hs3_seen = true;
-    S.fin_retransmitted = false;
-    S.synack_retransmitted = false;
-    // summarise()
-    SummarySegment sum;
-    sum.from_orig = d == 0;
-    sum.flags = s.flags;
-    sum.payload_len = s.payload_len;
-    sum.retransmission = v.retrans;
-    sum.zero_window = s.window == 0;
-    sum.content_gap = content_gap;
-    sum.frame = s.frame;
-    sum.seq = s.seq.v;
-    c.summary.on_segment(sum);
-    // websocket(), finish()
-    fast_finish(r, c, S, s, d, v, {step, sst, sent, rb, received});
-    out = r;
-    return true;
-}
-
-// The first acknowledgment of a FIN: ACK 2/4 (CLOSE_WAIT to FIN_WAIT_1) and ACK 4/4 (TIME_WAIT to
-// LAST_ACK). An ACK or data segment (no SYN, FIN or RST) whose ACK covers the receiver's FIN, with
-// the sequence spaces known and that step not seen before. As for analyse_established(), every line
-// is what SegmentAnalysis::run() does for such a segment; the result and the state written are the
-// same. Returns false (nothing written) otherwise.
-bool analyse_ack_of_fin(Connection& c, const SegmentView& s, int d, tcpstate_result& out) {
-    Endpoint& S = c.ep[d];
-    Endpoint& R = c.ep[1 - d];
-    constexpr std::uint16_t kCtl = TCPSTATE_SYN | TCPSTATE_ACK | TCPSTATE_FIN | TCPSTATE_RST;
-    const State sst = S.state, rb = R.state;
-    if ((s.flags & kCtl) != TCPSTATE_ACK || !((sst == State::CloseWait && rb == State::FinWait1) ||
-                                              (sst == State::TimeWait && rb == State::LastAck)) ||
-        !S.seq_known || !R.seq_known || !R.rcv_known || !R.fin_sent || !(s.ack >= R.fin_seq + 1))
-        return false;
-    // classify_step(): ack_step() answers at its first test when this step was not seen yet.
-    const bool peer_first = c.first_closer == 1 - d;
-    if (peer_first ? c.ack2_seen : c.ack4_seen) return false;
-    static_assert(send_cell(SendEvent::Ack, State::CloseWait).verdict == SendVerdict::Ok &&
-                  send_cell(SendEvent::Ack, State::CloseWait).next == State::CloseWait);
-    static_assert(send_cell(SendEvent::Ack, State::TimeWait).verdict == SendVerdict::Ok &&
-                  send_cell(SendEvent::Ack, State::TimeWait).next == State::TimeWait);
-    static_assert(in(State::FinWait1, kFinSent) && in(State::LastAck, kFinSent));
-    constexpr State kAfterFinWait1 = recv_next(kRecvAckOfControl, State::FinWait1);
-    constexpr State kAfterLastAck = recv_next(kRecvAckOfControl, State::LastAck);
-    static_assert(kAfterFinWait1 != State::FinWait1 && kAfterLastAck != State::LastAck);
-
-    // apply_crossing_rule() to receive_synchronized(): the sender's state before stays, and an
-    // accepted segment's ACK covers the receiver's FIN.
-    FastReceive v = judge_fast<false>(c, S, R, s);
-    const State next = rb == State::FinWait1 ? kAfterFinWait1 : kAfterLastAck;
-    // send(): data beyond the sender's own FIN
-    const Seq end = s.seq + v.len;
-    if (v.len > 0 && S.fin_sent && end > S.fin_seq) v.f.add(Finding::DataAfterFin, end.v, S.fin_seq.v);
-    tcpstate_result r = fast_expected(s, v, R);
-    const bool content_gap = s.ack > R.snd_nxt;  // summarise(), from the receiver's state before
-    fast_commit_sender(c, S, s, v);  // the sender's state stays
-    // commit_receiver()
-    const State received = v.accepted ? next : rb;
-    if (v.accepted) {
-        R.pending = Control::AckOfControl;
-        R.pending_before = rb;
-        R.pending_end = s.ack;
-        R.rcv_nxt = seq_max(R.rcv_nxt, end);
-    }
-    R.state = received;
-    // classify_step()
-    Step step;
-    if (peer_first) {
-        c.ack2_seen = true;
-        step = Step::Ack2;
-    } else {
-        c.ack4_seen = true;
-        step = Step::Ack4;
-    }
-    if (d == 0 && R.syn_sent) c.hs3_seen = true;
-    S.fin_retransmitted = false;
-    S.synack_retransmitted = false;
-    // summarise()
-    c.summary.on_plain_ack(d == 0, v.len, v.retrans || (v.keepalive && v.len > 0), s.window == 0, content_gap);
-    // websocket(), finish(): the sender's state stays
-    fast_finish(r, c, S, s, d, v, {step, sst, sst, rb, received});
-    out = r;
-    return true;
-}
 
 }  // namespace
 
@@ -1238,10 +1202,6 @@ tcpstate_result Engine::analyse(Connection& c, const SegmentView& s) {
     // For a started connection and anything but a bare SYN, locate() only tells the sender's side.
     const bool bare_syn = (s.flags & (TCPSTATE_SYN | TCPSTATE_ACK | TCPSTATE_RST)) == TCPSTATE_SYN;
     const int d = c.started && !bare_syn ? (s.src == c.client_id ? 0 : 1) : locate(c, s, notes, new_incarnation);
-    tcpstate_result r;
-    if (fast_path_ && !new_incarnation && notes.empty() &&
-        (analyse_established(c, s, d, r) || analyse_first_fin(c, s, d, r) || analyse_ack_of_fin(c, s, d, r)))
-        return r;
     return SegmentAnalysis(c, s, d, notes, new_incarnation).run();
 }
 

@@ -39,9 +39,10 @@ enum class Step : std::uint8_t {
 };
 
 // What the observer assumed an endpoint received, undone if its next segment contradicts it
-// (docs/model.md, "Crossing segments", "Lost acknowledgments"): the peer's SYN or FIN (the two
-// crossed in flight), or the peer's ACK of our own SYN or FIN (we retransmit it: it was lost).
-enum class Control : std::uint8_t { None, Syn, SynAck, Fin, AckOfControl };
+// (docs/model.md, "Evidence from the sender"): the peer's SYN or FIN (the two crossed in flight, or
+// it was lost), the peer's ACK of our own SYN or FIN (we retransmit it: it was lost), or the peer's
+// RST (we send anything but a RST: it had not reset us).
+enum class Control : std::uint8_t { None, Syn, SynAck, Fin, AckOfControl, Rst };
 
 struct Endpoint {
     Seq iss;                  // initial send sequence number (valid when syn_sent)
@@ -51,6 +52,8 @@ struct Endpoint {
     Seq pending_end;          // end of the peer control whose receipt is assumed
     Seq rcv_nxt;              // our RCV.NXT: end of the peer's accepted segments (valid when rcv_known)
     Seq synack_ack;           // the ACK of our SYN-ACK (valid when synack_sent)
+    Seq last_ack;             // the ACK of our latest segment with ACK: our RCV.NXT then (valid when ack_seen)
+    Seq alt_iss;              // the ISN of a competing SYN-ACK not (yet) chosen (valid when alt_iss_known)
     std::uint16_t syn_window = 0;  // window of our bare SYN (its right edge needs the peer's ISS)
     State state = State::Unknown;
     State pending_before = State::Unknown;  // our state before that receipt
@@ -64,11 +67,16 @@ struct Endpoint {
     bool fin_sent : 1 = false;
     bool window_known : 1 = false;
     bool syn_window_pending : 1 = false;
-    bool reset_by_peer : 1 = false;
     bool fin_retransmitted : 1 = false;     // our last segment retransmitted the FIN
     bool synack_retransmitted : 1 = false;  // our last segment retransmitted the SYN-ACK
     bool ws_started : 1 = false;
     bool ws_hole : 1 = false;               // bytes before ws_next were not captured (snaplen)
+    bool ack_seen : 1 = false;
+    bool alt_iss_known : 1 = false;
+    bool passive : 1 = false;         // our SYN_RCVD came from LISTEN (a RST returns us there, 3.10.7.4)
+    bool reset_owed : 1 = false;      // we received a segment the RFC answers with <SEQ=SEG.ACK><CTL=RST>
+                                      // without leaving our state (3.10.7.2-4) or from CLOSED (3.10.7.1)
+    bool challenge_owed : 1 = false;  // we received a RST or SYN that RFC 5961 answers with a challenge ACK
     Step fin_step = Step::None;
     Seq ws_next;               // next payload byte the WebSocket tracker expects from us
 
@@ -187,14 +195,7 @@ private:
 
 class Engine {
 public:
-    // Construction options. The fast path (analyse_established() in engine.cpp) gives the same
-    // results as the general analysis for the segments it takes; turning it off is for the test that
-    // checks exactly that (tests/unit/fast_path_test.cpp), not for users.
-    struct Options {
-        bool fast_path = true;
-    };
     Engine();
-    explicit Engine(const Options& options);
     ~Engine();
 
     // Returns false when the segment is not annotated (out->valid == 0).
@@ -241,7 +242,6 @@ private:
     HugePagedTable<tcpstate_result, 10> frames_;                  // index: frame number, layer 0
     std::unordered_map<std::uint64_t, tcpstate_result> extra_layers_;
     LifecycleTracker lifecycle_;
-    bool fast_path_ = true;
 };
 
 }  // namespace tcpstate

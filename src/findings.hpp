@@ -39,6 +39,11 @@ enum class Finding : std::uint8_t {
     WsClientClosedFirst,
     WsAbnormalClosure,
     WsHeadTooLarge,
+    // Issue 11: verdicts judged against every delivery history the capture allows
+    HandshakeBadAck,
+    RstFromClosed,
+    CompetingSynAck,
+    AssumedUndelivered,
     Count_
 };
 
@@ -106,6 +111,14 @@ inline constexpr std::array<FindingInfo, kFindingCount> kFindings{{
      "TCP FIN or RST with no WebSocket Close seen (1006)"},
     {Finding::WsHeadTooLarge, "ws_head_too_large", Severity::Note, "observer",
      "HTTP head larger than the buffer limit, upgrade detection abandoned"},
+    {Finding::HandshakeBadAck, "handshake_bad_ack", Severity::Warning, "RFC 9293 3.10.7.3, 3.10.7.4",
+     "ACK in SYN-SENT or SYN-RECEIVED outside SND.UNA..SND.NXT: answered by a reset"},
+    {Finding::RstFromClosed, "rst_from_closed", Severity::Note, "RFC 9293 3.10.7.1",
+     "RST from an end that no longer has the connection, answering a segment (<SEQ=SEG.ACK>)"},
+    {Finding::CompetingSynAck, "competing_synack", Severity::Note, "RFC 9293 3.10.7.3",
+     "another SYN-ACK with a different ISN answers the same SYN: only the one the client acknowledges reached it"},
+    {Finding::AssumedUndelivered, "assumed_undelivered", Severity::Note, "observer",
+     "legal reading taken: an earlier segment had not been delivered (lost, or in flight) when this one was sent"},
 }};
 
 constexpr bool findings_table_in_order() {

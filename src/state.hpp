@@ -72,6 +72,7 @@ inline constexpr std::size_t kSendEventCount = static_cast<std::size_t>(SendEven
 enum class SendVerdict : std::uint8_t {
     Ok,           // legal in this state
     RetransOnly,  // legal only as a retransmission of the sender's own SYN / FIN (else wrong_state)
+    OwnSynOnly,   // legal as the sender's first SYN or a retransmission of it (else wrong_state)
     Wrong,        // not legal: wrong_state, state unchanged
 };
 
@@ -91,7 +92,9 @@ inline constexpr std::array<SendRow, kSendEventCount> kSendTable{{
         {State::SynSent, SendVerdict::Ok, "active OPEN: snd SYN (3.3.2, 3.10.1)"},
         {State::SynSent, SendVerdict::Ok, "SEND in LISTEN turns the passive open active (3.10.1)"},
         {State::SynSent, SendVerdict::RetransOnly, "SYN retransmission, same ISS (3.8.1)"},
-        {State::SynRcvd, SendVerdict::RetransOnly, "simultaneous open: own SYN retransmitted (3.5)"},
+        {State::SynRcvd, SendVerdict::OwnSynOnly,
+         "simultaneous open: own SYN retransmitted (3.5); or its first SYN, the SYN half of a SYN-ACK sent as"
+         " two segments (split handshake: the peer, in SYN-SENT, takes it as a simultaneous open)"},
         {State::Established, SendVerdict::Wrong, "no SYN once synchronized (3.10.7.4, RFC 5961 4)"},
         {State::FinWait1, SendVerdict::Wrong, "no SYN once synchronized"},
         {State::FinWait2, SendVerdict::Wrong, "no SYN once synchronized"},
