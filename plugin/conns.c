@@ -158,7 +158,7 @@ tcpstate_conns_draw_notes(tcpstate_engine *engine, proto_item *top, packet_info 
     if (!PINFO_FD_VISITED(pinfo))
         return; /* the last segment is known once the first pass is over */
     tcpstate_engine_finish(engine);
-    if (!tcpstate_engine_lifecycle(engine, r->stream, &l) || !l.stuck || l.last_frame != pinfo->num)
+    if (!(r->ws & TCPSTATE_LAST_SEGMENT) || !tcpstate_engine_lifecycle(engine, r->stream, &l) || !l.stuck)
         return;
     unsigned n = tcpstate_stuck_count();
     for (unsigned i = 0; i < n && i < 32; i++) {
@@ -527,7 +527,7 @@ gui_packet(void *tapdata, packet_info *pinfo, epan_dissect_t *edt _U_, const voi
     if (!tcpstate_engine_lifecycle(engine, r->stream, &l))
         return TAP_PACKET_DONT_REDRAW;
     guint row = GPOINTER_TO_UINT(g_hash_table_lookup(gui_row_of, GUINT_TO_POINTER(r->stream)));
-    if (row != 0 && pinfo->num != l.last_frame)
+    if (row != 0 && !(r->ws & TCPSTATE_LAST_SEGMENT))
         return TAP_PACKET_DONT_REDRAW; /* filled already; refreshed on the connection's last segment */
     if (row == 0) {
         stat_tap_table_item_type items[GT_COUNT];

@@ -369,7 +369,6 @@ int tcpstate_engine_lifecycle(const tcpstate_engine* engine, uint32_t stream, tc
         out->end = v.end;
         out->syn_count = v.syns;
         out->stuck = v.stuck;
-        out->last_frame = v.last_frame;
         return 1;
     } catch (...) {
         return 0;

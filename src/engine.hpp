@@ -207,11 +207,27 @@ public:
     std::size_t stream_count() const { return conns_.size(); }
     const LifecycleTracker& lifecycles() const { return lifecycle_; }
     LifecycleTracker& lifecycles() { return lifecycle_; }
+    // tcpstate_engine_finish(): time_wait_reuse, and TCPSTATE_LAST_SEGMENT on the result of each
+    // connection's last segment (found by a walk over the stored results: a connection keeps no
+    // frame number of its own, per-connection memory is a target).
     void finish_lifecycles() {
+        if (!lifecycle_.dirty()) return;
         lifecycle_.finish(conns_.size(), [this](std::size_t i) {
             Connection& c = conns_[i];
             return std::pair<std::uint64_t, Lifecycle*>{c.tuple, c.started ? &c.life : nullptr};
         });
+        std::vector<std::uint64_t> last(conns_.size(), 0);  // per stream: (frame << 8 | layer) + 1
+        const auto latest = [&last](std::uint64_t key, const tcpstate_result& r) {
+            if ((r.ws & TCPSTATE_VALID) && r.stream < last.size() && key + 1 > last[r.stream]) last[r.stream] = key + 1;
+        };
+        const auto mark = [&last](std::uint64_t key, tcpstate_result& r) {
+            const bool is_last = (r.ws & TCPSTATE_VALID) && r.stream < last.size() && last[r.stream] == key + 1;
+            r.ws = static_cast<std::uint8_t>(is_last ? r.ws | TCPSTATE_LAST_SEGMENT : r.ws & ~TCPSTATE_LAST_SEGMENT);
+        };
+        for (std::size_t f = 0; f < frames_.size(); ++f) latest(std::uint64_t{f} << 8, frames_[f]);
+        for (const auto& [key, r] : extra_layers_) latest(key, r);
+        for (std::size_t f = 0; f < frames_.size(); ++f) mark(std::uint64_t{f} << 8, frames_[f]);
+        for (auto& [key, r] : extra_layers_) mark(key, r);
     }
 
     static constexpr std::uint32_t kMaxStreams = 1u << 28;

@@ -7,18 +7,20 @@
 // calls LifecycleTracker::on_segment() once per analysed segment; nothing here changes an
 // annotation.
 //
-// Memory is a target (docs/performance.md: <= 256 B per connection): a connection keeps a log of at
-// most kChanges changes of the pair (client state, server state), each with its time as a 32-bit
-// offset from the connection's first segment, and a few bits. Everything the outputs show (time in
-// each state per side, since when, handshake and close times) is derived from that log at query
-// time, against the end of the capture (its last TCP segment).
+// Memory is a target (docs/performance.md: <= 256 B per connection): a connection keeps 36 bytes, a
+// log of the changes of the pair (client state, server state) and a few bits. Each change is the
+// pair's byte and the time since the previous change in microseconds as a LEB128 varint (1 byte
+// below 128 us, 2 below 16 ms, 3 below 2 s, 4 below 4.5 min): a FIN close (7 changes) takes 19-24
+// of the log's 27 bytes. Everything the outputs show (time in each state per side, since when,
+// handshake and close times) is derived from the log at query time, against the end of the capture
+// (its last TCP segment). A log that would overflow drops changes from its middle (never the
+// handshake's first three nor the latest), adding their time to the next change, and says so
+// ("truncated"): the final states, since when and the handshake stay exact.
 //
-// Times: a capture time is kept as microseconds (pcap's own resolution; nanosecond captures are
-// truncated to the microsecond) in a 32-bit "pack27" value: exact below 2^27 us (134 s), above that
-// 27 significant bits (2^k us steps: 32 us at one hour). The connection's start is kept in
-// milliseconds since the capture's first TCP segment (also pack27: exact for 37 hours), and the
-// offsets are measured from that millisecond, so a connection's times are exact to the microsecond
-// for its first 134 s.
+// Times are microseconds (pcap's own resolution; nanosecond captures are truncated), exact: the
+// connection's first segment is kept in milliseconds since the capture's first TCP segment
+// ("pack27": exact for 37 hours, 27 significant bits after that), the first change's delta holds
+// the rest.
 #pragma once
 
 #include <algorithm>
@@ -114,32 +116,32 @@ constexpr std::uint64_t unpack27(std::uint32_t p) { return std::uint64_t{p & ((1
 
 class Lifecycle {
 public:
-    static constexpr unsigned kChanges = 9;  // a FIN close takes 7; room for a revisit (lost ACK)
-    static constexpr unsigned kNone = 0xf;   // no such change
+    static constexpr unsigned kLogBytes = 27;
+    static constexpr unsigned kMaxChanges = kLogBytes / 2;  // each change takes 2 bytes at least
+    static constexpr unsigned kNone = 0xf;                  // no such change
 
-    bool started() const { return count_ != 0; }
-    unsigned count() const { return count_; }
-    std::uint32_t last_frame() const { return last_frame_; }
+    bool started() const { return used_ != 0; }
 
 private:
     friend class LifecycleTracker;
-    std::uint32_t base_ = 0;                // pack27(ms from the capture's first segment to ours)
-    std::uint32_t at_[kChanges] = {};       // pack27(us from base_ to the change)
-    std::uint32_t last_frame_ = 0;          // the connection's last segment
-    std::uint8_t states_[kChanges] = {};    // from that change on: client state (low nibble), server (high)
-    std::uint32_t count_ : 4 = 0;           // changes kept
-    std::uint32_t truncated_ : 1 = 0;       // more changes than kChanges: the last slot holds the latest
-    std::uint32_t syns_ : 2 = 0;            // bare SYNs sent by the client, 3 = three or more
-    std::uint32_t syn_first_ : 1 = 0;       // the first segment was the client's SYN (change 0 is its time)
-    std::uint32_t closer_ : 2 = 0;          // 0 none, 1 client, 2 server: first FIN or accepted RST
-    std::uint32_t rst_by_ : 2 = 0;          // 0 none, 1 client, 2 server: first accepted RST
-    std::uint32_t half_open_ : 1 = 0;       // data sent to an end that no longer had the connection
-    std::uint32_t reuse_tw_ : 1 = 0;        // first segment: port_reuse with an end still in TIME_WAIT
-    std::uint32_t tw_reuse_ : 1 = 0;        // ... and sooner than the threshold (settled by finish())
-    std::uint32_t hs2_ : 4 = kNone;         // change made by the first accepted SYN-ACK
-    std::uint32_t hs3_ : 4 = kNone;         // change made by the first handshake ACK (3/3)
+    std::uint32_t base_ = 0;               // pack27(ms from the capture's first segment to ours)
+    std::uint8_t log_[kLogBytes] = {};     // changes: pair byte (client state low nibble, server
+                                           // high), LEB128 us since the previous change (the first:
+                                           // since base_)
+    std::uint8_t last_pair_ = 0;           // the latest change's pair: the per-segment test
+    std::uint8_t used_ : 5 = 0;            // bytes of log_ used
+    std::uint8_t truncated_ : 1 = 0;       // changes were dropped from the middle of the log
+    std::uint8_t syns_ : 2 = 0;            // bare SYNs sent by the client, 3 = three or more
+    std::uint8_t syn_first_ : 1 = 0;       // the first segment was the client's SYN (change 0 is its time)
+    std::uint8_t closer_ : 2 = 0;          // 0 none, 1 client, 2 server: first FIN or accepted RST
+    std::uint8_t rst_by_ : 2 = 0;          // 0 none, 1 client, 2 server: first accepted RST
+    std::uint8_t half_open_ : 1 = 0;       // data sent to an end that no longer had the connection
+    std::uint8_t reuse_tw_ : 1 = 0;        // first segment: port_reuse with an end still in TIME_WAIT
+    std::uint8_t tw_reuse_ : 1 = 0;        // ... and sooner than the threshold (settled by finish())
+    std::uint8_t hs2_ : 4 = kNone;         // change made by the first accepted SYN-ACK
+    std::uint8_t hs3_ : 4 = kNone;         // change made by the first handshake ACK (3/3)
 };
-static_assert(sizeof(Lifecycle) <= 60, "per-connection memory is a target (docs/performance.md)");
+static_assert(sizeof(Lifecycle) == 36, "per-connection memory is a target (docs/performance.md)");
 
 // ---- What the outputs show about one connection ------------------------------------------------------
 
@@ -159,7 +161,6 @@ struct LifecycleView {
     unsigned closed_first = 0, rst_by = 0, syns = 0;
     unsigned end = TCPSTATE_END_OPEN;
     std::uint32_t stuck = 0;
-    std::uint32_t last_frame = 0;
 };
 
 // ---- The engine's part: clock, thresholds, and the per-connection updates ---------------------
@@ -182,6 +183,7 @@ public:
     void finish(std::size_t streams, At at);
 
     LifecycleView view(const Lifecycle& life) const;
+    bool dirty() const { return dirty_; }
 
     void set_threshold(Stuck s, std::uint32_t ms) {
         thresholds_[static_cast<std::size_t>(s)] = ms;
@@ -189,9 +191,16 @@ public:
     }
     std::uint32_t threshold(Stuck s) const { return thresholds_[static_cast<std::size_t>(s)]; }
 
+    // The log, decoded: each change's pair and absolute time (ns).
+    struct Changes {
+        unsigned n = 0;
+        std::uint8_t pair[Lifecycle::kMaxChanges + 1] = {};
+        std::int64_t at[Lifecycle::kMaxChanges + 1] = {};
+    };
+
 private:
-    std::int64_t time_of(const Lifecycle& life, unsigned change) const;
-    std::uint32_t offset_of(const Lifecycle& life, std::int64_t t) const;
+    Changes decode(const Lifecycle& life) const;
+    std::int64_t base_ns(const Lifecycle& life) const;
     std::int64_t last_time_wait_entry(const Lifecycle& life) const;
     void settle_reuse(Lifecycle& life, Lifecycle* prev) const;
     void add_change(Lifecycle& life, std::int64_t t, std::uint8_t pair) const;

@@ -62,6 +62,8 @@ enum {
     TCPSTATE_WS_UPGRADE_MASK = 0x07,  /* 0 none, 1 request, 2 accepted, 3 rejected, 4 bad-accept */
     TCPSTATE_WS_ACTIVE = 0x08,        /* segment belongs to the WebSocket session */
     TCPSTATE_WS_CLOSE = 0x10,         /* a Close frame completed in this segment (code in ws_close_code) */
+    TCPSTATE_LAST_SEGMENT = 0x40,     /* the connection's last segment: set by tcpstate_engine_finish
+                                         once the first pass is over (lifecycles, below) */
     TCPSTATE_VALID = 0x80             /* the slot holds a result */
 };
 
@@ -78,7 +80,7 @@ typedef struct tcpstate_result {
     uint8_t sender_states;    /* before (low nibble), after (high nibble) */
     uint8_t receiver_states;  /* before (low nibble), expected (high nibble) */
     uint8_t flags;            /* TCPSTATE_R_* */
-    uint8_t ws;               /* TCPSTATE_WS_* and TCPSTATE_VALID */
+    uint8_t ws;               /* TCPSTATE_WS_*, TCPSTATE_LAST_SEGMENT and TCPSTATE_VALID */
     uint8_t detail_finding;   /* finding id that detail_seen/detail_bound belong to, 0xff none */
     uint16_t ws_close_code;
 } tcpstate_result;
@@ -199,15 +201,16 @@ typedef struct tcpstate_lifecycle {
     unsigned end;              /* TCPSTATE_END_* */
     unsigned syn_count;        /* bare SYNs sent by the client (3 = three or more) */
     uint32_t stuck;            /* bit i = stuck condition i of the stuck table */
-    uint32_t last_frame;       /* frame of the connection's last segment */
 } tcpstate_lifecycle;
 
 /* Streams are 0 .. tcpstate_engine_stream_count() - 1; those with no connection return 0 below. */
 uint32_t tcpstate_engine_stream_count(const tcpstate_engine *engine);
 int tcpstate_engine_lifecycle(const tcpstate_engine *engine, uint32_t stream, tcpstate_lifecycle *out);
-/* Settles what needs the whole capture (time_wait_reuse compares a connection with the previous one
- * on its 4-tuple). Call once the first pass is over (drawing a visited frame, a tap's draw); cheap
- * when nothing was processed since the last call. Before it, time_wait_reuse is not reported. */
+/* Settles what needs the whole capture: time_wait_reuse compares a connection with the previous one
+ * on its 4-tuple, and the result of each connection's last segment gets TCPSTATE_LAST_SEGMENT. Call
+ * once the first pass is over (drawing a visited frame, a tap's draw); cheap when nothing was
+ * processed since the last call, one walk over the stored results otherwise. Before it,
+ * time_wait_reuse is not reported and no result has TCPSTATE_LAST_SEGMENT. */
 void tcpstate_engine_finish(tcpstate_engine *engine);
 
 const char *tcpstate_end_name(unsigned end);  /* "open", "FIN", "RST by client", "RST by server" */

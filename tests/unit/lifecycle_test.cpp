@@ -7,6 +7,7 @@
 // (and the engine tests, tests/unit/engine_test.cpp, check every annotation of these traces).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 
@@ -104,7 +105,15 @@ TEST_F(ConnLifecycle, ClientCloseTimesPerSide) {
     EXPECT_STREQ(tcpstate_end_name(l.end), "FIN");
     EXPECT_EQ(l.syn_count, 1u);
     EXPECT_EQ(stuck(l), "");
-    EXPECT_EQ(l.last_frame, 9u);
+    // The last segment is marked once the first pass is over, on it alone.
+    tcpstate_result r{};
+    ASSERT_TRUE(tcpstate_engine_lookup(cap.engine(), 9, 0, &r));
+    EXPECT_FALSE(r.ws & TCPSTATE_LAST_SEGMENT) << "before finish()";
+    tcpstate_engine_finish(cap.engine());
+    for (std::uint32_t f = 1; f <= 9; ++f) {
+        ASSERT_TRUE(tcpstate_engine_lookup(cap.engine(), f, 0, &r));
+        EXPECT_EQ((r.ws & TCPSTATE_LAST_SEGMENT) != 0, f == 9) << "frame " << f;
+    }
 }
 
 // The server's application holds its socket after the client's FIN was acknowledged, while other
@@ -285,6 +294,40 @@ TEST_F(ConnLifecycle, TooManyChangesAreTruncated) {
     EXPECT_EQ(state(l.server.final_state), "ESTABLISHED");
     EXPECT_EQ(l.server.since_ns, (T0 + 4'000'100) * kUs);
     EXPECT_EQ(l.close_ns, -1);
+    // The handshake's changes stay.
+    EXPECT_EQ(l.syn_to_synack_ns, 100 * kUs);
+    EXPECT_EQ(l.synack_to_ack_ns, 50 * kUs);
+    // The time lost from the middle goes to the change after it: the sums still cover the connection.
+    std::int64_t total = 0;
+    for (unsigned st = 0; st < TCPSTATE_S_COUNT; ++st) total += std::max<std::int64_t>(0, l.server.time_in_ns[st]);
+    EXPECT_EQ(total, 4'000'100 * kUs);
+}
+
+// A long connection over a WAN path (RTT 50 ms, 4 minutes ESTABLISHED): its 7 changes fit the log,
+// every time exact.
+TEST_F(ConnLifecycle, LongConnectionKeepsEveryChange) {
+    cap.at_us(T0);
+    c.syn(J);
+    cap.at_us(T0 + 50'123);
+    s.synack(K, J + 1);
+    cap.at_us(T0 + 50'200);
+    c.ack(J + 1, K + 1);
+    cap.at_us(T0 + 240'000'000);
+    c.fin(J + 1, K + 1);
+    cap.at_us(T0 + 240'050'321);
+    s.ack(K + 1, J + 2);
+    cap.at_us(T0 + 241'500'000);
+    s.fin(K + 1, J + 2);
+    cap.at_us(T0 + 241'550'017);
+    c.ack(J + 2, K + 2);
+    const tcpstate_lifecycle l = life(cap);
+    EXPECT_FALSE(l.truncated);
+    EXPECT_EQ(l.syn_to_synack_ns, 50'123 * kUs);
+    EXPECT_EQ(l.synack_to_ack_ns, 77 * kUs);
+    EXPECT_EQ(l.client.time_in_ns[TCPSTATE_S_ESTABLISHED], (240'000'000 - 50'123) * kUs);
+    EXPECT_EQ(l.client.time_in_ns[TCPSTATE_S_FIN_WAIT_2], (241'500'000 - 240'050'321) * kUs);
+    EXPECT_EQ(l.server.time_in_ns[TCPSTATE_S_LAST_ACK], 50'017 * kUs);
+    EXPECT_EQ(l.close_ns, 1'550'017 * kUs);
 }
 
 TEST_F(ConnLifecycle, NoTimesNoDurations) {
