@@ -87,15 +87,35 @@ LifecycleTracker::Changes LifecycleTracker::decode(const Lifecycle& l) const {
     return c;
 }
 
-void LifecycleTracker::add_change(Lifecycle& l, std::int64_t t, std::uint8_t pair) const {
-    Deltas d = read_log(l.log_, l.used_);
-    std::int64_t last = base_ns(l);
-    for (unsigned i = 0; i < d.n; ++i) last += static_cast<std::int64_t>(d.us[i]) * kUs;
+unsigned LifecycleTracker::add_change(Lifecycle& l, std::int64_t t, std::uint8_t pair) const {
+    // The previous change's time and the number of changes: one pass over the varints.
+    std::uint64_t last_us = 0;
+    unsigned n = 0;
+    for (unsigned i = 0; i < l.used_;) {
+        ++i;  // the pair
+        std::uint64_t v = 0;
+        for (unsigned shift = 0; i < l.used_; shift += 7) {
+            const std::uint8_t b = l.log_[i++];
+            if (shift < 64) v |= std::uint64_t{b & 0x7fu} << shift;
+            if (!(b & 0x80)) break;
+        }
+        last_us += v;
+        ++n;
+    }
+    l.last_pair_ = pair;
     // Times before the previous change (a capture whose timestamps go backwards) count as it.
-    d.pair[d.n] = pair;
-    d.us[d.n++] = t > last ? static_cast<std::uint64_t>(t - last) / kUs : 0;
+    const std::int64_t last = base_ns(l) + static_cast<std::int64_t>(last_us) * kUs;
+    const std::uint64_t delta = t > last ? static_cast<std::uint64_t>(t - last) / kUs : 0;
+    if (l.used_ + 1 + varint_size(delta) <= Lifecycle::kLogBytes) {  // the common case: it fits
+        l.log_[l.used_] = pair;
+        l.used_ = static_cast<std::uint8_t>(l.used_ + 1 + put_varint(l.log_ + l.used_ + 1, delta)) & 0x1f;
+        return n;
+    }
     // Too long: drop changes from the middle (the 4th first: the handshake's three stay), their time
     // going to the next change, until the log fits; the latest change always stays.
+    Deltas d = read_log(l.log_, l.used_);
+    d.pair[d.n] = pair;
+    d.us[d.n++] = delta;
     while (d.bytes() > Lifecycle::kLogBytes && d.n > 2) {
         const unsigned j = d.n > 4 ? 3 : d.n - 2;
         d.us[j + 1] += d.us[j];
@@ -116,8 +136,8 @@ void LifecycleTracker::add_change(Lifecycle& l, std::int64_t t, std::uint8_t pai
         l.log_[used++] = d.pair[i];
         used += put_varint(l.log_ + used, d.us[i]);
     }
-    l.used_ = static_cast<std::uint8_t>(used);
-    l.last_pair_ = pair;
+    l.used_ = static_cast<std::uint8_t>(used) & 0x1f;
+    return d.n - 1;
 }
 
 void LifecycleTracker::on_segment(Lifecycle& l, const tcpstate_segment& seg, const tcpstate_result& r) {
@@ -146,8 +166,7 @@ void LifecycleTracker::on_segment(Lifecycle& l, const tcpstate_segment& seg, con
     }
     const std::uint8_t before = first ? pair : l.last_pair_;
     if (first || pair != before) {
-        add_change(l, t, pair);
-        const unsigned change = read_log(l.log_, l.used_).n - 1;
+        const unsigned change = add_change(l, t, pair);
         // The handshake (RFC 9293 3.5 figure 6), as seen at the capture point: the first SYN-ACK that
         // took the client out of SYN_SENT, the first handshake ACK that took the server out of SYN_RCVD.
         if (l.hs2_ == Lifecycle::kNone && step == TCPSTATE_STEP_SYN_ACK && !from_client &&

@@ -203,7 +203,7 @@ private:
     std::int64_t base_ns(const Lifecycle& life) const;
     std::int64_t last_time_wait_entry(const Lifecycle& life) const;
     void settle_reuse(Lifecycle& life, Lifecycle* prev) const;
-    void add_change(Lifecycle& life, std::int64_t t, std::uint8_t pair) const;
+    unsigned add_change(Lifecycle& life, std::int64_t t, std::uint8_t pair) const;  // its index
 
     std::int64_t origin_ns_ = 0;  // the first timed segment
     std::int64_t end_ns_ = 0;     // the latest timed segment
