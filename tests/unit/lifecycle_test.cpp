@@ -352,3 +352,51 @@ TEST(StuckTable, IdsAndThresholds) {
 
 }  // namespace
 }  // namespace tcpstate::test
+
+namespace tcpstate::test {
+namespace {
+
+// Capture times that go backwards, repeat, jump by days or are unknown (0): every duration stays >= 0,
+// the log never overflows its bytes, every stream keeps a record (a capture merged from several
+// interfaces, or a corrupted one, must not break the lifecycle).
+TEST(LifecycleTimes, DisorderedTimesKeepDurationsNonNegative) {
+    Capture cap;
+    std::uint64_t x = 88172645463325252ull;  // xorshift64: the same inputs every run
+    const auto next = [&x] {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        return x;
+    };
+    const std::uint16_t kinds[] = {TCPSTATE_SYN, TCPSTATE_SYN | TCPSTATE_ACK, TCPSTATE_ACK, TCPSTATE_FIN | TCPSTATE_ACK,
+                                   TCPSTATE_RST | TCPSTATE_ACK, TCPSTATE_PSH | TCPSTATE_ACK};
+    std::int64_t t = T0;
+    for (int i = 0; i < 4000; ++i) {
+        const std::uint64_t r = next();
+        switch (r % 7) {
+        case 0: t -= static_cast<std::int64_t>(r % 5'000'000); break;   // backwards
+        case 1: t += static_cast<std::int64_t>(r % 86'400'000'000); break;  // up to a day on
+        case 2: break;                                                   // the same time
+        default: t += static_cast<std::int64_t>(r % 100'000); break;
+        }
+        cap.at_us((r >> 8) % 11 == 0 ? 0 : t);  // sometimes unknown
+        const auto stream = static_cast<std::uint32_t>((r >> 16) % 5);
+        const Seg seg{.flags = kinds[(r >> 24) % 6], .seq = static_cast<std::uint32_t>(r >> 32),
+                      .ack = static_cast<std::uint32_t>(r >> 40), .len = static_cast<std::uint32_t>((r >> 48) % 3)};
+        cap.send((r >> 20) % 2 ? Role::Server : Role::Client, seg, stream);
+        if (i % 500 == 0) tcpstate_engine_finish(cap.engine());
+    }
+    tcpstate_engine_finish(cap.engine());
+    for (std::uint32_t s = 0; s < 5; ++s) {
+        tcpstate_lifecycle l{};
+        ASSERT_EQ(tcpstate_engine_lifecycle(cap.engine(), s, &l), 1) << "stream " << s;
+        for (const tcpstate_side_lifecycle* side : {&l.client, &l.server})
+            for (unsigned st = 0; st < TCPSTATE_S_COUNT; ++st) EXPECT_GE(side->time_in_ns[st], -1) << "stream " << s;
+        char buf[1024];
+        tcpstate_lifecycle_times(&l, 0, buf, sizeof buf);
+        tcpstate_lifecycle_times(&l, 1, buf, sizeof buf);
+    }
+}
+
+}  // namespace
+}  // namespace tcpstate::test
