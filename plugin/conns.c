@@ -6,8 +6,8 @@
  *     with -2 and in the GUI (visited passes: the whole capture is known);
  *   - -z tcpstate,conns[,filter] (one row per connection) and -z tcpstate,states (final states per side)
  *     for tshark, printed at the end of the run from the final records;
- *   - Statistics > TCP State Connections in the GUI: a stat-tap table (sortable, copyable; its display
- *     filter selects the connections, e.g. tcpstate.stream == 3), filled from visited passes only;
+ *   - Statistics > TCP State > Connections in the GUI: a stat-tap table (sortable, copyable; its display
+ *     filter selects the connections, e.g. tcpstate.stream == 3), filled from final records only;
  *   - the stuck thresholds as preferences (tcpstate.stuck.<id>, milliseconds).
  * docs/lifecycle.md describes the outputs. */
 #include "ws_compat.h"
@@ -449,12 +449,13 @@ static stat_tap_ui conns_cli_ui = { REGISTER_STAT_GROUP_GENERIC, "TCP State conn
 static stat_tap_ui states_cli_ui = { REGISTER_STAT_GROUP_GENERIC, "TCP State final states", "tcpstate,states",
                                      conns_cli_init, 0, NULL };
 
-/* ---- The GUI table: Statistics > TCP State Connections ------------------------------------------------ */
+/* ---- The GUI table: Statistics > TCP State > Connections -------------------------------------------- */
 /* A stat-tap table. Wireshark's dialog retaps the capture when it opens and when its display filter
- * is applied; rows are filled on visited passes only (the records are final then), so the table
- * is empty in a tshark one-pass run of its generic printer (-z tcpstate,connections needs -2; the
- * tshark table is -z tcpstate,conns). Numbers are columns of their own so that they sort as
- * numbers; 0 where a time does not apply (never in that state, no handshake seen). */
+ * is applied; rows are filled from tap data queued after the first pass only (the records are final
+ * then), so the table is empty in a tshark one-pass run of its generic printer (-z
+ * tcpstate,connections needs -2; the tshark table is -z tcpstate,conns). A row is written when its
+ * connection first shows and again on its last segment. Numbers are columns of their own so that
+ * they sort as numbers; 0 where a time does not apply (never in that state, no handshake seen). */
 
 enum {
     GT_STREAM, GT_CLIENT, GT_SERVER, GT_CLIENT_STATE, GT_SERVER_STATE, GT_STUCK, GT_END, GT_CLOSED_FIRST,
