@@ -51,6 +51,7 @@ static int hf_ws_accept_ok = -1;
 static int hf_ws_request_frame = -1;
 static int hf_ws_response_frame = -1;
 static int hf_ws_close = -1;
+static int hf_explain = -1;
 
 static expert_field *ei_findings; /* one per row of the core's findings table */
 
@@ -233,6 +234,10 @@ tcpstate_draw(tcpstate_engine *engine, proto_tree *tree, tvbuff_t *tvb, packet_i
         draw_details(engine, t, tvb, pinfo, r, step);
     else
         draw_short(t, tvb, r, step);
+    if (tcpstate_pref_explain) {
+        char text[512];
+        add_generated(proto_tree_add_string(t, hf_explain, tvb, 0, 0, tcpstate_engine_explain(engine, r, text, sizeof text)));
+    }
     draw_ws(engine, t, tvb, r);
     draw_findings(engine, t, top, tvb, pinfo, r);
     tcpstate_conns_draw_notes(engine, top, pinfo, r);
@@ -250,6 +255,18 @@ put_states(char *buf, size_t size, size_t *len, const char *who, unsigned from, 
     put(buf, size, len, tcpstate_state_name(to));
 }
 
+/* "C: SYN_SENT->ESTABLISHED | S: SYN_RCVD": both ends before -> after the segment (the Info
+ * column's summary, the Flow Graph's comment). */
+void
+tcpstate_put_transitions(char *buf, size_t size, size_t *len, const tcpstate_result *r)
+{
+    gboolean server = (r->flags & TCPSTATE_R_SENDER_SERVER) != 0;
+    unsigned c0 = server ? tcpstate_result_receiver_before(r) : tcpstate_result_sender_before(r);
+    unsigned s0 = server ? tcpstate_result_sender_before(r) : tcpstate_result_receiver_before(r);
+    put_states(buf, size, len, "C: ", c0, tcpstate_result_client_state(r));
+    put_states(buf, size, len, " | S: ", s0, tcpstate_result_server_state(r));
+}
+
 /* " [SYN-ACK 2/3 | C: SYN_SENT->ESTABLISHED | S: SYN_RCVD]" plus the violations, if any. Built
  * by plain appends into one buffer (no printf), and not at all when no Info column is being
  * filled: tshark -T fields without _ws.col.* fields passes no column info (docs/performance.md P3). */
@@ -258,15 +275,12 @@ tcpstate_draw_info(packet_info *pinfo, const tcpstate_result *r)
 {
     if (!pinfo->cinfo)
         return;
-    gboolean server = (r->flags & TCPSTATE_R_SENDER_SERVER) != 0;
-    unsigned c0 = server ? tcpstate_result_receiver_before(r) : tcpstate_result_sender_before(r);
-    unsigned s0 = server ? tcpstate_result_sender_before(r) : tcpstate_result_receiver_before(r);
     char buf[384];
     size_t len = 0;
     put(buf, sizeof buf, &len, " [");
     put(buf, sizeof buf, &len, tcpstate_step_short(tcpstate_result_step(r)));
-    put_states(buf, sizeof buf, &len, " | C: ", c0, tcpstate_result_client_state(r));
-    put_states(buf, sizeof buf, &len, " | S: ", s0, tcpstate_result_server_state(r));
+    put(buf, sizeof buf, &len, " | ");
+    tcpstate_put_transitions(buf, sizeof buf, &len, r);
     const char *sep = " | ";
     unsigned n = tcpstate_finding_count();
     for (unsigned i = 0; i < n && i < 32; i++) {
@@ -308,11 +322,12 @@ tcpstate_draw_register(void)
         { &hf_receiver_before, { "Receiver state before", "tcpstate.receiver.state_before", FT_STRING, BASE_NONE, NULL, 0x0,
             "The receiver's state before processing the segment" OBSERVER, HFILL } },
         { &hf_receiver_expected, { "Receiver state expected", "tcpstate.receiver.state_expected", FT_STRING, BASE_NONE, NULL, 0x0,
-            "The state the receiver must reach once it processes the segment (unchanged if unacceptable)", HFILL } },
+            "The state the receiver must reach once it processes the segment (unchanged if unacceptable; "
+            "a reset returns a SYN_RCVD that came from LISTEN to LISTEN, RFC 9293 3.10.7.4)", HFILL } },
         { &hf_client_state, { "Client state", "tcpstate.client.state", FT_STRING, BASE_NONE, NULL, 0x0,
             "The client's state after this segment" OBSERVER, HFILL } },
         { &hf_server_state, { "Server state", "tcpstate.server.state", FT_STRING, BASE_NONE, NULL, 0x0,
-            "The server's state after this segment" OBSERVER, HFILL } },
+            "The server's state after this segment; LISTEN again after a reset in SYN_RCVD (RFC 9293 3.10.7.4)" OBSERVER, HFILL } },
         { &hf_seq_expected, { "Expected SEQ", "tcpstate.seq.expected", FT_UINT32, BASE_DEC, NULL, 0x0,
             "The sender's SND.NXT before this segment (raw): the receiver's RCV.NXT if all it sent arrived", HFILL } },
         { &hf_ack_expected, { "Expected ACK", "tcpstate.ack.expected", FT_UINT32, BASE_DEC, NULL, 0x0,
@@ -359,6 +374,8 @@ tcpstate_draw_register(void)
             FRAMENUM_TYPE(FT_FRAMENUM_RESPONSE), 0x0, NULL, HFILL } },
         { &hf_ws_close, { "WebSocket Close", "tcpstate.ws.close", FT_UINT16, BASE_DEC, NULL, 0x0,
             "Status code of a Close frame completed in this segment (1005: none given)", HFILL } },
+        { &hf_explain, { "Explanation", "tcpstate.explain", FT_STRING, BASE_NONE, NULL, 0x0,
+            "What this step does and why, with the RFC section (preference tcpstate.explain, off by default)", HFILL } },
     };
     static gint *ett[] = { &ett_tcpstate, &ett_tcpstate_analysis, &ett_tcpstate_ws, &ett_tcpstate_conn };
 

@@ -21,6 +21,7 @@ static tcpstate_engine *engine; /* the open file's; replaced at every file open 
 /* Preferences (tcpstate.<name>, settable with -o tcpstate.<name>:<value>) */
 static tcpstate_pref_bool pref_info_summary = TRUE;
 tcpstate_pref_bool tcpstate_pref_details = TRUE;
+tcpstate_pref_bool tcpstate_pref_explain = FALSE;
 
 static int
 dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
@@ -80,6 +81,10 @@ tcpstate_register_protoinfo(void)
         "server.state, the findings, expert info and the WebSocket tags; the analysis is the same, "
         "the other fields are absent. Makes large tshark -T fields runs cheaper (docs/performance.md)",
         &tcpstate_pref_details);
+    prefs_register_bool_preference(prefs, "explain", "Explain each step (learner mode)",
+        "Add tcpstate.explain: one sentence saying what the segment's step does and why, with the RFC "
+        "section (e.g. \"The client's FIN takes one sequence number, so the server acknowledges 102 ...\")",
+        &tcpstate_pref_explain);
     tcpstate_conns_register(prefs);
 
     tcpstate_taps_register();

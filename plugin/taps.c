@@ -72,6 +72,7 @@ void
 tcpstate_taps_register(void)
 {
     tcpstate_tap = register_tap("tcpstate");
+    tcpstate_flow_register();
 }
 
 void

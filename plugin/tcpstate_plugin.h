@@ -5,6 +5,7 @@
  *   extract.c   field extraction: a frame's TCP layers -> tcpstate_segment (first pass only)
  *   draw.c      tree, expert info, Info column, from the stored result (every pass)
  *   taps.c      the tcpstate tap and the statistics built on it
+ *   flow.c      the "TCP State" flow type (Flow Graph, tshark -z flow,tcpstate); flow_compat.h
  *   conns.c     connection lifecycles: tcpstate.conn.* fields, stuck notes, -z tcpstate,conns and
  *               tcpstate,states, the GUI's Connections table, the stuck thresholds
  */
@@ -25,6 +26,7 @@ void tcpstate_register_handoff(void);
 /* register.c */
 extern int proto_tcpstate;
 extern tcpstate_pref_bool tcpstate_pref_details;
+extern tcpstate_pref_bool tcpstate_pref_explain;
 tcpstate_engine *tcpstate_current_engine(void);  /* the open file's, NULL when none */
 
 /* Marks a tree item as generated (not from the packet's bytes) and returns it. */
@@ -52,6 +54,8 @@ void tcpstate_draw_register(void);  /* fields, subtrees and expert items */
 void tcpstate_draw(tcpstate_engine *engine, proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo,
                    const tcpstate_result *r);
 void tcpstate_draw_info(packet_info *pinfo, const tcpstate_result *r);
+/* "C: SYN_SENT->ESTABLISHED | S: SYN_RCVD", appended to buf[*len] (truncated at size) */
+void tcpstate_put_transitions(char *buf, size_t size, size_t *len, const tcpstate_result *r);
 
 /* taps.c */
 typedef struct tcpstate_tap_data {  /* what the "tcpstate" tap carries */
@@ -62,6 +66,8 @@ void tcpstate_taps_register(void);
 void tcpstate_taps_handoff(void);
 void tcpstate_taps_queue(packet_info *pinfo, const tcpstate_result *r);
 
+/* flow.c */
+void tcpstate_flow_register(void);
 /* conns.c */
 void tcpstate_conns_register(module_t *prefs);     /* fields, notes, threshold preferences */
 void tcpstate_conns_handoff(void);                  /* -z tcpstate,conns / tcpstate,states, GUI table */

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "engine.hpp"
+#include "explain.hpp"
 #include "tcpstate_core.h"
 #include "ws.hpp"
 
@@ -85,6 +86,10 @@ std::string message(const tcpstate_result& r, Finding f) {
             text = format("SYN (SEQ %u) in a synchronized state: challenge ACK expected", seen);
             break;
         case Finding::DataAfterFin: text = format("data up to SEQ %u sent after the sender's FIN at SEQ %u", seen, bound); break;
+        case Finding::HandshakeBadAck:
+            text = format("ACK %u is outside SND.UNA..SND.NXT (expected ISN+1 = %u): the receiver answers "
+                          "<SEQ=%u><CTL=RST> and discards it", seen, bound, seen);
+            break;
         case Finding::WscaleTooLarge: text = format("window scale shift %u is above %u; taken as 14", seen, bound); break;
         default: break;
         }
@@ -252,6 +257,15 @@ char* tcpstate_findings_list(const tcpstate_result* r, char* buf, size_t size) {
             s += row.name;
         }
         return copy_out(s, buf, size);
+    } catch (...) {
+        return copy_out("", buf, size);
+    }
+}
+
+char* tcpstate_engine_explain(const tcpstate_engine* engine, const tcpstate_result* r, char* buf, size_t size) {
+    try {
+        if (!r) return copy_out("", buf, size);
+        return copy_out(explain(*r, engine ? engine->engine.connection(r->stream) : nullptr), buf, size);
     } catch (...) {
         return copy_out("", buf, size);
     }

@@ -133,8 +133,8 @@ State receive_control(State s, Control c) {
     case Control::SynAck: return s == State::SynSent || s == State::SynRcvd ? State::Established : s;
     case Control::Fin: return recv_next(kRecvFin, s);
     case Control::Rst: return State::Closed;  // SegmentAnalysis::reset_state() for a passive SYN_RCVD
-    case Control::None:
-    case Control::AckOfControl: return s;
+    case Control::AckOfControl: return recv_next(kRecvAckOfControl, s);
+    case Control::None: return s;
     }
     return s;
 }
@@ -481,20 +481,46 @@ private:
         case Control::Rst: reconcile_reset(); break;
         case Control::Syn:
         case Control::SynAck:
-        case Control::Fin:
             if (!late_syn_) reconcile_control();
             break;
+        case Control::Fin:  // never pending: reconcile_fin() reads the FIN's receipt from the state
         case Control::None: break;
         }
+        reconcile_fin();
         deliver_late_fin();
     }
 
     // Retransmitting our SYN-ACK or FIN shows the ACK of it had not arrived when we sent this
     // (docs/model.md, "Lost acknowledgments").
+    // Anything but a RST from an end the observer took to be CLOSED by that ACK (LAST_ACK) was sent
+    // before the ACK arrived: the two crossed, and the ACK is processed after it. So is the ACK of a
+    // retransmitted FIN that rode on the peer's FIN, when that FIN crossed this segment too.
     void reconcile_ack_of_control() {
         const auto& s = s_;
-        if (shape_.control_repeat && (s.fin() || (s.syn() && s.ack_flag()))) before_ = S.pending_before;
+        if (shape_.control_repeat && (s.fin() || (s.syn() && s.ack_flag()))) {
+            before_ = S.pending_before;
+            cross_ack_ = S.pending_with_fin && s.fin() && fin_not_covered();
+        } else if (S.state == State::Closed && !s.rst()) {
+            before_ = S.pending_before;
+            cross_ack_ = true;
+        }
         S.pending = Control::None;
+    }
+
+    // This segment's ACK does not cover the peer's FIN, which the observer counted as received.
+    bool fin_not_covered() const {
+        const auto& s = s_;
+        return s.ack_flag() && !s.rst() && R.fin_sent && s.ack < R.fin_seq + 1 && S.rcv_known && S.rcv_nxt > R.fin_seq;
+    }
+
+    // Its ACK does not cover the peer's FIN that the observer took as received: it was sent before
+    // that FIN arrived (docs/model.md, "Crossing segments"). Its state when sending is the one
+    // before the FIN (kUnrecvFin), and the FIN is processed after it, as long as the observer keeps
+    // assuming it arrives: the next segment is judged the same way.
+    void reconcile_fin() {
+        if (!fin_not_covered() || recv_next(kUnrecvFin, S.state) == S.state) return;
+        before_ = recv_next(kUnrecvFin, before_);  // before_ may already be from before that FIN
+        cross_fin_ = true;
     }
 
     // The observer took the peer's RST as accepted. Any other segment from us shows it had not reset
@@ -541,11 +567,6 @@ private:
             // A bare SYN is an active open: the side taken to be listening was CLOSED (3.5 figure 7).
             if (bare_syn_ && before_ == State::Listen) before_ = State::Closed;
             S.pending = Control::None;
-        } else if (S.pending == Control::Fin && s.ack_flag() && !s.rst()) {
-            // Its ACK does not cover the peer's FIN: sent before that FIN arrived. The FIN is
-            // processed after it (and may still be, until an ACK covers it).
-            crossed_ = Control::Fin;
-            before_ = S.pending_before;
         }
     }
 
@@ -608,6 +629,19 @@ private:
         if (win_.known && win_.wnd == 0 && !s.rst() && !s.syn() && !s.fin() && s.payload_len == 1 &&
             s.seq == win_.rcv_nxt)
             shape_.window_probe = true;
+        // The same window from the RCV.NXT the receiver's highest ACK shows, when that ACK left
+        // behind what the sender had sent by then (the segments between had not arrived: lost, or
+        // in flight): a segment acceptable there is acceptable (docs/model.md, "Evidence from the
+        // receiver"). An ACK older than the segments is no evidence about them.
+        if (R.rcv_known && R.ack_seen && R.ack_behind && R.max_ack < R.rcv_nxt && (!S.syn_sent || R.max_ack > S.iss)) {
+            evidence_ = win_;
+            evidence_.rcv_nxt = R.max_ack;
+            if (win_.known) {
+                const std::int32_t room = R.right_edge - R.max_ack;
+                evidence_.wnd = room > 0 ? static_cast<std::uint32_t>(room) : 0;
+            }
+            has_evidence_ = true;
+        }
     }
 
     void drop() { rcv_ = {rb_, false}; }
@@ -639,7 +673,7 @@ private:
 
     // RST: RFC 9293 3.10.7.1-4 and RFC 5961 3.2. Whether the RST is legal for its sender is
     // rst_form(); whether the receiver takes it is judged here, against RCV.NXT as the assumed
-    // deliveries give it, or as the receiver's own latest ACK shows it (docs/model.md, "RST").
+    // deliveries give it, or as the receiver's own highest ACK shows it (docs/model.md, "RST").
     void receive_rst() {
         const auto& s = s_;
         form_ = rst_form();
@@ -658,20 +692,17 @@ private:
         } else if (!R.rcv_known || s.seq == win_.rcv_nxt) {
             // Exact RCV.NXT (or nothing to compare with: nothing from the sender accepted before).
             accept_reset();
-        } else if (R.ack_seen && s.seq == R.last_ack) {
-            // Exact for the RCV.NXT the receiver's own latest ACK shows (the reset form <SEQ=SEG.ACK>
+        } else if (R.ack_seen && s.seq == R.max_ack) {
+            // Exact for the RCV.NXT the receiver's own highest ACK shows (the reset form <SEQ=SEG.ACK>
             // is made to be exact for the sender of that ACK). If that ACK lies in the sender's
             // current sequence space, the segments the observer took as delivered after it had not
             // arrived (lost, or still in flight), and an assumed receipt of our FIN is undone; an
             // ACK that does not even cover our SYN belongs to another incarnation (a stale
             // connection's challenge ACK, RFC 5961 4): nothing is assumed about this one.
-            if (R.last_ack < win_.rcv_nxt && (!S.syn_sent || R.last_ack > S.iss)) {
+            if (R.max_ack < win_.rcv_nxt && (!S.syn_sent || R.max_ack > S.iss)) {
                 undelivered_ = true;
                 f_.add(Finding::AssumedUndelivered);
-                if (R.pending == Control::Fin && R.last_ack < R.pending_end) {
-                    rb_ = R.pending_before;
-                    R.pending = Control::None;
-                }
+                if (S.fin_sent && R.max_ack < S.fin_seq + 1) rb_ = recv_next(kUnrecvFin, rb_);  // nor our FIN
             }
             accept_reset();
         } else if (win_.known ? (win_.rcv_nxt <= s.seq && s.seq < win_.right_edge()) : s.seq > win_.rcv_nxt) {
@@ -763,7 +794,7 @@ private:
                 return;
             }
         }
-        if (R.rcv_known && !acceptable(seq, len, win_)) {
+        if (R.rcv_known && !acceptable(seq, len, win_) && !(has_evidence_ && acceptable(seq, len, evidence_))) {
             const bool normal = shape_.retrans || shape_.keepalive || shape_.window_probe || shape_.wholly_old;
             if (!normal) f_.add(Finding::OutOfWindow, s.seq.v, win_.right_edge().v);
             drop();
@@ -783,6 +814,7 @@ private:
             const bool covers = st == State::SynRcvd ? (!R.syn_sent || s.ack >= R.iss + 1)
                                                      : (in(st, kFinSent) && R.fin_sent && s.ack >= R.fin_seq + 1);
             if (covers) st = recv_next(kRecvAckOfControl, st);
+            covers_ = covers && st != rb_;
             if (s.fin()) st = recv_next(kRecvFin, st);
             accept(st);
         }
@@ -836,13 +868,18 @@ private:
         }
         // The peer's SYN/FIN/RST that crossed this segment arrives after it: the sender's state once it
         // is processed is what the next segment starts from, while after_ reports the moment of sending.
+        // In the RFC's order: the ACK of our control (3.10.7.4 fifth), then the peer's FIN (eighth).
         tracked_after_ = after_;
+        if (cross_ack_) tracked_after_ = recv_next(kRecvAckOfControl, tracked_after_);
         if (crossed_ == Control::Rst) {
             tracked_after_ = reset_state(S, after_);
         } else if (crossed_ != Control::None) {
             tracked_after_ = receive_control(after_, crossed_);
-            if (crossed_ == Control::Fin && s.fin() && !shape_.control_repeat) f_.add(Finding::SimultaneousClose);
             if (crossed_ == Control::Syn && bare_syn_) f_.add(Finding::SimultaneousOpen);
+        }
+        if (cross_fin_) {
+            tracked_after_ = recv_next(kRecvFin, tracked_after_);
+            if (s.fin() && !shape_.control_repeat) f_.add(Finding::SimultaneousClose);
         }
         if (refused_) f_.add(Finding::Refused);
         // Data beyond the sender's own FIN (3.10.4: after CLOSE, no more SENDs).
@@ -919,6 +956,10 @@ private:
             }
         }
         if (s.ack_flag()) {
+            if (!S.ack_seen || s.ack > S.max_ack) {
+                S.max_ack = s.ack;
+                S.ack_behind = R.seq_known && s.ack < R.snd_nxt;
+            }
             S.last_ack = s.ack;
             S.ack_seen = true;
         }
@@ -926,10 +967,14 @@ private:
         if (s.rst()) S.reset_owed = false;  // answered
         S.challenge_owed = false;
         S.state = tracked_after_;
-        if (crossed_ == Control::Fin || crossed_ == Control::Rst) {
-            // Still assumed, still undoable: a later segment of ours may show it had not arrived yet.
-            S.pending = crossed_;
+        // Still assumed, still undoable: a later segment of ours may show it had not arrived yet.
+        if (crossed_ == Control::Rst) {
+            S.pending = Control::Rst;
             S.pending_before = after_;
+        } else if (cross_ack_) {
+            S.pending = Control::AckOfControl;
+            S.pending_before = after_;
+            S.pending_with_fin = false;
         }
         if (S.state == State::Listen && after_ != State::Listen) forget_incarnation(S);
     }
@@ -984,17 +1029,24 @@ private:
 
     void commit_receiver() {
         const auto& s = s_;
+        // What the receiver is assumed to have received, undoable by its next segment
+        // (reconcile_sender()): the ACK of its own SYN or FIN, the peer's SYN, SYN-ACK or RST. A
+        // FIN's receipt needs no record: the receiver's state and RCV.NXT tell it (reconcile_fin()).
         if (rcv_.acceptable && rcv_.expected != rb_) {
-            R.pending = ctl_ != Control::None ? ctl_ : Control::AckOfControl;
+            if (ctl_ == Control::Syn || ctl_ == Control::SynAck || ctl_ == Control::Rst) {
+                R.pending = ctl_;
+                R.pending_end = ctl_ == Control::Rst ? s.seq : competing_ ? s.seq + 1 : S.iss + 1;
+            } else if (covers_) {
+                R.pending = Control::AckOfControl;
+                R.pending_end = s.ack;
+                R.pending_with_fin = s.fin();
+            } else {
+                R.pending = Control::None;
+            }
             R.pending_before = rb_;
-            R.pending_end = ctl_ == Control::Fin   ? S.fin_seq + 1
-                            : ctl_ == Control::Rst ? s.seq
-                            : ctl_ == Control::None ? s.ack
-                            : competing_           ? s.seq + 1
-                                                   : S.iss + 1;
         }
         if (rcv_.acceptable && bare_syn_ && rb_ == State::Listen) R.passive = true;
-        if (undelivered_) R.rcv_nxt = R.last_ack;
+        if (undelivered_) R.rcv_nxt = R.max_ack;
         if (rcv_.acceptable && !s.rst()) {
             const Seq end = s.seq + seg_len_;
             R.rcv_nxt = R.rcv_known && !competing_delivered_ ? seq_max(R.rcv_nxt, end) : end;
@@ -1140,7 +1192,12 @@ private:
     bool owes_reset_ = false;           // the receiver answers this segment with a reset
     bool challenge_ = false;            // the receiver answers this segment with a challenge ACK
     RstForm form_ = RstForm::None;
-    Control crossed_ = Control::None;
+    Window evidence_;                   // the receiver's window from its latest ACK (has_evidence_)
+    bool has_evidence_ = false;
+    Control crossed_ = Control::None;  // the peer's SYN, SYN-ACK or RST, processed after this segment
+    bool cross_ack_ = false;           // ... the ACK of our SYN or FIN, processed after this segment
+    bool cross_fin_ = false;           // ... the peer's FIN, processed after this segment
+    bool covers_ = false;              // the segment acknowledges the receiver's SYN or FIN
     State before_ = State::Unknown, after_ = State::Unknown, tracked_after_ = State::Unknown;
     State rb_ = State::Unknown;
     RecvOutcome rcv_{State::Unknown, false};

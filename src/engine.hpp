@@ -52,7 +52,8 @@ struct Endpoint {
     Seq pending_end;          // end of the peer control whose receipt is assumed
     Seq rcv_nxt;              // our RCV.NXT: end of the peer's accepted segments (valid when rcv_known)
     Seq synack_ack;           // the ACK of our SYN-ACK (valid when synack_sent)
-    Seq last_ack;             // the ACK of our latest segment with ACK: our RCV.NXT then (valid when ack_seen)
+    Seq last_ack;             // the ACK of our latest segment with ACK (valid when ack_seen)
+    Seq max_ack;              // our highest ACK: RCV.NXT is at least this (valid when ack_seen)
     Seq alt_iss;              // the ISN of a competing SYN-ACK not (yet) chosen (valid when alt_iss_known)
     std::uint16_t syn_window = 0;  // window of our bare SYN (its right edge needs the peer's ISS)
     State state = State::Unknown;
@@ -72,6 +73,8 @@ struct Endpoint {
     bool ws_started : 1 = false;
     bool ws_hole : 1 = false;               // bytes before ws_next were not captured (snaplen)
     bool ack_seen : 1 = false;
+    bool pending_with_fin : 1 = false;  // pending AckOfControl came with the peer's FIN
+    bool ack_behind : 1 = false;      // max_ack was below what the peer had sent when we sent it
     bool alt_iss_known : 1 = false;
     bool passive : 1 = false;         // our SYN_RCVD came from LISTEN (a RST returns us there, 3.10.7.4)
     bool reset_owed : 1 = false;      // we received a segment the RFC answers with <SEQ=SEG.ACK><CTL=RST>

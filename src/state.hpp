@@ -211,6 +211,24 @@ inline constexpr RecvRow kRecvFin{{
     {State::CloseWait, "mid-stream: a FIN is evidence the receiver now is in CLOSE_WAIT"},
 }};
 
+// The state an endpoint was in before it received the peer's FIN: the inverse of kRecvFin, for an
+// endpoint whose own ACK shows it had not received that FIN when it sent it (docs/model.md,
+// "Evidence from the sender"). Only the states that follow the receipt of a FIN change.
+inline constexpr RecvRow kUnrecvFin{{
+    {State::Closed, "unchanged (whether a CLOSED end received the FIN is not told by its state)"},
+    {State::Listen, "unchanged"},
+    {State::SynSent, "unchanged"},
+    {State::SynRcvd, "unchanged"},
+    {State::Established, "unchanged"},
+    {State::FinWait1, "unchanged"},
+    {State::FinWait2, "unchanged"},
+    {State::Established, "CLOSE_WAIT without the FIN: ESTABLISHED"},
+    {State::FinWait1, "CLOSING without the FIN: FIN_WAIT_1 (our FIN sent, not acknowledged)"},
+    {State::FinWait1, "LAST_ACK without the FIN: FIN_WAIT_1 (our FIN was sent from ESTABLISHED)"},
+    {State::FinWait2, "TIME_WAIT without the FIN: FIN_WAIT_2 (our FIN acknowledged)"},
+    {State::Unknown, "unchanged"},
+}};
+
 // When a SYN without ACK arrives in a state that is not synchronized.
 inline constexpr RecvRow kRecvSyn{{
     {State::Closed, "CLOSED: answered by RST (3.10.7.1)"},

@@ -141,6 +141,13 @@ char *tcpstate_engine_finding_message(const tcpstate_engine *engine, const tcpst
 /* Comma-separated ids of the findings of `r`, in table order. */
 char *tcpstate_findings_list(const tcpstate_result *r, char *buf, size_t size);
 
+/* The learner's sentence for `r` (one table in the core, src/explain.cpp): what the step does and
+ * why, with the RFC section, e.g. "The client's FIN takes one sequence number, so the server
+ * acknowledges 102; ... (RFC 9293 3.6)". Numbers are relative to the ISN, as Wireshark shows them,
+ * from what the engine knows of the connection. "" for a result with no step. Writes at most
+ * `size` bytes including the NUL; returns buf. */
+char *tcpstate_engine_explain(const tcpstate_engine *engine, const tcpstate_result *r, char *buf, size_t size);
+
 /* Per-connection WebSocket facts for display (strings owned by the engine, valid until it is freed
  * or the next process call). Returns 0 when the stream has no WebSocket upgrade. */
 typedef struct tcpstate_ws_info {

@@ -29,6 +29,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 ANNOTATE = os.path.join(REPO, "scripts", "annotate")
 TSHARK = os.environ.get("TCPSTATE_TSHARK", "tshark")
+TSHARK_PLUGIN = os.path.join(REPO, "scripts", "tshark")  # with the build-tree plugin, also as root
 SHARED = os.path.normpath(os.path.join(REPO, "..", "shared", "captures"))
 
 # The documented, stable column lists (docs/annotate.md). Changing them breaks users: append only.
@@ -36,7 +37,7 @@ SEGMENT_HEADER = (
     "file,frame,time,stream,src,srcport,dst,dstport,flags,seq,ack,len,step,phase,role,"
     "sender_before,sender_after,receiver_before,receiver_expected,client_state,server_state,"
     "seq_expected,seq_ok,ack_expected,ack_ok,acceptable,retransmission,midstream,violation,"
-    "findings,ws,ws_upgrade,ws_close,conn_state,conn_history").split(",")
+    "findings,ws,ws_upgrade,ws_close,conn_state,conn_history,rel_seq,rel_ack,explain").split(",")
 SUMMARY_HEADER = (
     "file,stream,client_addr,client_port,server_addr,server_port,conn_state,history,"
     "client_pkts,client_bytes,server_pkts,server_bytes,first_time,last_time,duration,"
@@ -68,19 +69,22 @@ def captures_in(folder):
 
 
 def tshark_count(path):
-    """(TCP segments, set of streams): frames `-Y tcp` minus ICMP-quoted TCP headers."""
-    p = subprocess.run([TSHARK, "-n", "-r", path, "-Y", "tcp", "-T", "fields", "-E", "occurrence=f",
-                        "-e", "tcp.stream", "-e", "frame.protocols"],
+    """(TCP segments, set of connections): frames `-Y tcp` minus ICMP-quoted TCP headers. A connection
+    is tcpstate.stream (Wireshark's tcp.stream, except where a release splits one handshake over two
+    tcp.streams and tcpstate keeps the first: docs/releases.md), else tcp.stream."""
+    p = subprocess.run([TSHARK_PLUGIN, "-n", "-r", path, "-Y", "tcp", "-T", "fields", "-E", "occurrence=f",
+                        "-e", "tcp.stream", "-e", "tcpstate.stream", "-e", "frame.protocols"],
                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, universal_newlines=True)
     segments, streams = 0, set()
     for line in p.stdout.splitlines():
-        stream, _, protocols = line.partition("\t")
+        stream, _, rest = line.partition("\t")
+        connection, _, protocols = rest.partition("\t")
         layers = protocols.split(":")
         before_tcp = layers[:layers.index("tcp")] if "tcp" in layers else layers
         if stream == "" or "icmp" in before_tcp or "icmpv6" in before_tcp:
             continue  # a TCP header quoted by an ICMP error: not a segment
         segments += 1
-        streams.add(stream)
+        streams.add(connection or stream)
     return segments, streams
 
 

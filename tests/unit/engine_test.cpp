@@ -980,13 +980,15 @@ TEST_F(EngineLastAckSent, RetransmittedFin_LastAckLost_Rfc9293_3_10_7_4) {
 }
 
 // RFC 9293 3.10.7.4 second, TIME-WAIT: "If the RST bit is set, then enter the CLOSED state"; RFC
-// 1337 calls this TIME-WAIT assassination: note rst_in_time_wait. SEQ = RCV.NXT = 5002.
+// 1337 calls this TIME-WAIT assassination: note rst_in_time_wait. SEQ = RCV.NXT = 5002. The server
+// is CLOSED (LAST_ACK -> CLOSED on the last ACK): a CLOSED end sends a RST only to answer a
+// segment, <SEQ=SEG.ACK> = the client's ACK 5002 (RFC 9293 3.10.7.1): note rst_from_closed.
 TEST_F(EngineLastAckSent, RstInTimeWait_Rfc1337) {
     EXPECT_ANNOTATION(s.rst(K + 2), {.step = "RST",
                                      .sender = "CLOSED -> CLOSED",
                                      .receiver = "TIME_WAIT -> CLOSED",
                                      .acceptable = true,
-                                     .findings = "rst_in_time_wait"});
+                                     .findings = "rst_in_time_wait,rst_from_closed"});
 }
 
 // The client reuses the 4-tuple from TIME_WAIT with a new ISS (docs/model.md "Send transitions":
@@ -1353,6 +1355,161 @@ TEST(EngineFindings, NamesFollowTheTable) {
     }
     EXPECT_STREQ(tcpstate_finding_name(static_cast<unsigned>(Finding::SynAckBadAck)), "synack_bad_ack");
     EXPECT_STREQ(tcpstate_finding_name(static_cast<unsigned>(Finding::RstInTimeWait)), "rst_in_time_wait");
+}
+
+// ===================================================================================================
+// Verdicts under every delivery history (docs/model.md "Verdicts"; issue 11). A segment is a
+// violation only when no delivery history consistent with the capture makes it legal; every segment
+// is evidence about what its sender had received.
+
+// Class 1. RFC 9293 3.10.7.1: an end that no longer has the connection answers a segment with
+// <SEQ=SEG.ACK><CTL=RST>. The client closed (FIN at J+1) while the server sent data whose ACK (J+1)
+// does not cover that FIN; the client's RST SEQ J+1 is that segment's ACK, not its SND.NXT (J+2):
+// legal, note rst_from_closed, the client is CLOSED after it. At the server it is exact for the
+// RCV.NXT its own ACK shows (J+1), not for the assumed one (J+2): the FIN is taken as not
+// delivered (assumed_undelivered), so the server was ESTABLISHED, and is CLOSED (RFC 5961 3.2).
+TEST_F(EngineFinWait1, RstFromAnEndWithoutTheConnection_Rfc9293_3_10_7_1) {
+    EXPECT_ANNOTATION(s.data(K + 1, J + 1, 300), {.sender = "ESTABLISHED -> ESTABLISHED",  // crossed the FIN
+                                                  .receiver = "FIN_WAIT_1 -> FIN_WAIT_1",
+                                                  .acceptable = true,
+                                                  .findings = ""});
+    EXPECT_ANNOTATION(c.rst(J + 1), {.step = "RST",
+                                     .sender = "FIN_WAIT_1 -> CLOSED",
+                                     .receiver = "ESTABLISHED -> CLOSED",
+                                     .acceptable = true,
+                                     .findings = "rst_from_closed,assumed_undelivered"});
+}
+
+// Class 1, the other reading: the server's next ACK (J+2) shows the FIN had arrived, so the RST
+// (SEQ J+1 = RCV.NXT - 1) was outside its window when it came: it had not reset the server, which
+// is in CLOSE_WAIT; the client answers that ACK as a CLOSED end does, and that RST is exact.
+TEST_F(EngineFinWait1, RstFromClosedIgnoredThenExact_Rfc9293_3_10_7_1) {
+    s.data(K + 1, J + 1, 300);
+    c.rst(J + 1);
+    EXPECT_ANNOTATION(s.ack(K + 301, J + 2), {.step = "ACK (teardown 2/4)",
+                                              .sender = "CLOSE_WAIT -> CLOSE_WAIT",
+                                              .receiver = "CLOSED -> CLOSED",
+                                              .findings = "assumed_undelivered"});
+    EXPECT_ANNOTATION(c.rst(J + 2), {.sender = "CLOSED -> CLOSED",
+                                     .receiver = "CLOSE_WAIT -> CLOSED",
+                                     .acceptable = true,
+                                     .findings = "rst_from_closed"});
+}
+
+// A RST of no legal form (neither the sender's SND.NXT nor the ACK of a segment it answers) that
+// its receiver ignores is what a blind injection looks like (RFC 5961 3.2): warning, and the
+// sender's state is kept.
+TEST_F(EngineEstablished, RstOfNoLegalForm_StaysAViolation_Rfc5961_3_2) {
+    EXPECT_ANNOTATION(s.rst(K + 90000), {.sender = "ESTABLISHED -> ESTABLISHED",
+                                         .receiver = "ESTABLISHED -> ESTABLISHED",
+                                         .acceptable = false,
+                                         .findings = "rst_out_of_window"});
+}
+
+// Class 2. RFC 9293 3.10.7.3 first: in SYN-SENT, "If SEG.ACK =< ISS or SEG.ACK > SND.NXT, send a
+// reset <SEQ=SEG.ACK><CTL=RST> ... and discard the segment". The ACK without SYN is the violation
+// (handshake_bad_ack, expected ISS+1); the RST answering it is required and leaves the client in
+// SYN-SENT; it is exact for the RCV.NXT the server's ACK claimed: the passive SYN_RCVD server
+// returns to LISTEN (3.10.7.4 second).
+TEST_F(EngineSynSent, BadAckInSynSent_AnsweredByRequiredRst_Rfc9293_3_10_7_3) {
+    const tcpstate_result bad = s.ack(7000, 9999);
+    EXPECT_ANNOTATION(bad, {.step = "ACK",
+                            .sender = "SYN_RCVD -> SYN_RCVD",  // nothing inferred (class 6)
+                            .receiver = "SYN_SENT -> SYN_SENT",
+                            .acceptable = false,
+                            .findings = "handshake_bad_ack"});
+    EXPECT_NE(message(bad, Finding::HandshakeBadAck).find("expected ISN+1 = 1001"), std::string::npos)
+        << message(bad, Finding::HandshakeBadAck);
+    EXPECT_ANNOTATION(c.rst(9999), {.sender = "SYN_SENT -> SYN_SENT",
+                                    .receiver = "SYN_RCVD -> LISTEN",
+                                    .acceptable = true,
+                                    .findings = ""});
+}
+
+// Class 4. The client sends its SYN again, same ISS, after a SYN-ACK was captured: that SYN-ACK
+// never reached it (RFC 9293 3.8.1): a SYN retransmission from SYN-SENT, however often.
+TEST_F(EngineSynRcvd, SynRepeatedAfterSynAck_SynAckNeverArrived_Rfc9293_3_8_1) {
+    for (int round = 0; round < 2; ++round) {
+        EXPECT_ANNOTATION(c.syn(J), {.sender = "SYN_SENT -> SYN_SENT",
+                                     .receiver = "SYN_RCVD -> SYN_RCVD",
+                                     .retransmission = true,
+                                     .findings = "assumed_undelivered"});
+        EXPECT_ANNOTATION(s.synack(K, J + 1), {.sender = "SYN_RCVD -> SYN_RCVD",
+                                               .receiver = "SYN_SENT -> ESTABLISHED",
+                                               .retransmission = true,
+                                               .acceptable = true,
+                                               .findings = ""});
+    }
+}
+
+// Class 4. Two SYN-ACKs with different ISNs answer one SYN: the one the client acknowledges is the
+// connection; the other never reached the client (no syn_in_synchronized).
+TEST_F(EngineSynRcvd, CompetingSynAck_TheAcknowledgedOneIsTheConnection_Rfc9293_3_10_7_3) {
+    EXPECT_ANNOTATION(s.synack(7000, J + 1), {.receiver = "SYN_SENT -> ESTABLISHED",
+                                              .retransmission = false,
+                                              .acceptable = true,
+                                              .findings = "competing_synack"});
+    EXPECT_ANNOTATION(c.ack(J + 1, K + 1), {.step = "ACK (handshake 3/3)",
+                                            .receiver = "SYN_RCVD -> ESTABLISHED",
+                                            .findings = "assumed_undelivered",  // 7000's never arrived
+                                            .ack_expected = K + 1,
+                                            .ack_ok = true});
+}
+
+// Class 5. Split handshake: the server answers the SYN with an ACK, then sends its own SYN.
+// SYN-SENT drops a segment with neither SYN nor RST (3.10.7.3 fifth): no unseen SYN-ACK is
+// inferred; the server's SYN is a simultaneous open from the client's view.
+TEST_F(EngineSynSent, SplitHandshake_Rfc9293_3_10_7_3) {
+    EXPECT_ANNOTATION(s.ack(K, J + 1), {.sender = "SYN_RCVD -> SYN_RCVD",
+                                        .receiver = "SYN_SENT -> SYN_SENT",
+                                        .acceptable = false,
+                                        .findings = ""});
+    EXPECT_ANNOTATION(s.syn(K), {.step = "SYN (handshake 1/3)",
+                                 .sender = "SYN_RCVD -> SYN_RCVD",
+                                 .receiver = "SYN_SENT -> SYN_RCVD",
+                                 .acceptable = true,
+                                 .findings = "simultaneous_open"});
+    EXPECT_ANNOTATION(c.synack(J, K + 1), {.sender = "SYN_RCVD -> SYN_RCVD", .receiver = "SYN_RCVD -> ESTABLISHED"});
+    EXPECT_ANNOTATION(s.ack(K + 1, J + 1), {.sender = "ESTABLISHED -> ESTABLISHED", .receiver = "SYN_RCVD -> ESTABLISHED"});
+}
+
+// Class 6. A challenge ACK from SYN_RCVD (RFC 5961 3.2, after an in-window RST that is not exact)
+// is no evidence that the handshake ACK arrived: the server stays SYN_RCVD.
+TEST_F(EngineSynRcvd, ChallengeAckFromSynRcvd_InfersNothing_Rfc5961_3_2) {
+    EXPECT_ANNOTATION(c.rst(J + 500), {.receiver = "SYN_RCVD -> SYN_RCVD", .findings = "rst_not_exact"});
+    EXPECT_ANNOTATION(s.ack(K + 1, J + 1), {.sender = "SYN_RCVD -> SYN_RCVD", .findings = ""});
+    EXPECT_ANNOTATION(c.ack(J + 1, K + 1), {.step = "ACK (handshake 3/3)", .receiver = "SYN_RCVD -> ESTABLISHED"});
+}
+
+// Class 7. RFC 9293 3.10.7.4 fifth, SYN-RECEIVED: "If SND.UNA < SEG.ACK =< SND.NXT, then enter
+// ESTABLISHED ... If the segment acknowledgment is not acceptable, form a reset segment
+// <SEQ=SEG.ACK><CTL=RST>". An old ACK and one beyond SND.NXT are both unacceptable; the reset the
+// server then sends keeps it in SYN_RCVD.
+TEST_F(EngineSynRcvd, AckOutsideSndUnaSndNxt_Rfc9293_3_10_7_4) {
+    EXPECT_ANNOTATION(c.ack(J + 1, 4000), {.step = "ACK",
+                                           .receiver = "SYN_RCVD -> SYN_RCVD",
+                                           .acceptable = false,
+                                           .findings = "handshake_bad_ack"});
+    EXPECT_ANNOTATION(c.ack(J + 1, K + 9000), {.receiver = "SYN_RCVD -> SYN_RCVD",
+                                               .acceptable = false,
+                                               .findings = "ack_unsent"});
+    EXPECT_ANNOTATION(s.rst(K + 9000), {.sender = "SYN_RCVD -> SYN_RCVD", .findings = ""});
+}
+
+// Class 8. RFC 9293 3.10.7.4 second, SYN-RECEIVED: a connection that came from LISTEN returns to
+// LISTEN on an acceptable RST; one that came from SYN-SENT (simultaneous open) is CLOSED.
+TEST_F(EngineSynRcvd, RstInPassiveSynRcvd_ReturnsToListen_Rfc9293_3_10_7_4) {
+    EXPECT_ANNOTATION(c.rst(J + 1), {.sender = "ESTABLISHED -> CLOSED", .receiver = "SYN_RCVD -> LISTEN", .acceptable = true});
+}
+TEST_F(EngineSynSent, RstInActiveSynRcvd_Closes_Rfc9293_3_10_7_4) {
+    s.syn(K);  // crossed: both SYN_RCVD, the server's from SYN_SENT
+    EXPECT_ANNOTATION(c.rst(J + 1), {.sender = "SYN_RCVD -> CLOSED", .receiver = "SYN_RCVD -> CLOSED", .acceptable = true});
+}
+
+// Lost acknowledgments and crossing: a segment from LAST_ACK that the observer took to be CLOSED by
+// the peer's last ACK was sent before that ACK arrived: no wrong_state.
+TEST_F(EngineLastAckSent, AckFromLastAckCrossedTheLastAck_Rfc9293_3_10_7_4) {
+    EXPECT_ANNOTATION(s.ack(K + 2, J + 2), {.sender = "LAST_ACK -> LAST_ACK", .findings = ""});
 }
 
 }  // namespace
