@@ -426,7 +426,7 @@ conns_cli_finish(void *tapdata)
     g_free(cli);
 }
 
-static void
+static tcpstate_stat_init_result
 conns_cli_init(const char *opt_arg, void *userdata _U_)
 {
     conns_cli *cli = g_new0(conns_cli, 1);
@@ -441,7 +441,9 @@ conns_cli_init(const char *opt_arg, void *userdata _U_)
         fprintf(stderr, "tcpstate: -z %s: %s\n", opt_arg, err->str);
         g_string_free(err, TRUE);
         conns_cli_finish(cli);
+        TCPSTATE_STAT_INIT_RETURN(FALSE);
     }
+    TCPSTATE_STAT_INIT_RETURN(TRUE);
 }
 
 static stat_tap_ui conns_cli_ui = { REGISTER_STAT_GROUP_GENERIC, "TCP State connections", "tcpstate,conns",
