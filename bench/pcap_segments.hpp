@@ -25,19 +25,24 @@ enum class Status { Ok, NotPcap, UnsupportedLink };
 // Calls f(const tcpstate_segment&) for every TCP segment of the pcap `file` (n bytes), in file
 // order. In the segment, stream is 0; frame is the record's number counting every record from 1;
 // src_addr, dst_addr and payload point into `file` (payload is null when no payload byte was
-// captured). *frames: the number of records; *link: the pcap link type (also when unsupported).
+// captured); time_ns is the record's time. *frames: the number of records; *link: the pcap link
+// type (also when unsupported).
 template <typename F>
 Status for_each_segment(const std::uint8_t* file, std::size_t n, F&& f, std::uint32_t* frames = nullptr,
                         std::uint32_t* link_out = nullptr) {
     if (frames) *frames = 0;
     if (n < 24 || (le32(file) != 0xa1b2c3d4 && le32(file) != 0xa1b23c4d)) return Status::NotPcap;
     const std::uint32_t link = le32(file + 20);
+    const bool nanosecond = le32(file) == 0xa1b23c4d;
     if (link_out) *link_out = link;
     if (link != 1 && link != 101 && link != 228 && link != 229) return Status::UnsupportedLink;
     std::uint32_t frame = 0;
     for (std::size_t off = 24; off + 16 <= n;) {
         const std::uint32_t incl = le32(file + off + 8);
         const std::uint8_t* p = file + off + 16;
+        // The record's time: seconds, then microseconds (nanoseconds in a 0xa1b23c4d file).
+        const std::int64_t sub = le32(file + off + 4);
+        const std::int64_t time_ns = std::int64_t{le32(file + off)} * 1'000'000'000 + (nanosecond ? sub : sub * 1000);
         std::size_t len = std::min<std::size_t>(incl, n - off - 16);
         off += 16 + std::size_t{incl};
         ++frame;
@@ -87,6 +92,7 @@ Status for_each_segment(const std::uint8_t* file, std::size_t n, F&& f, std::uin
         if (doff < 20 || doff > l4_len || doff > avail) continue;
 
         s.frame = frame;
+        s.time_ns = time_ns;
         s.src_port = be16(l4);
         s.dst_port = be16(l4 + 2);
         s.seq = be32(l4 + 4);

@@ -67,21 +67,9 @@ put(char *buf, size_t size, size_t *len, const char *text)
     buf[*len] = '\0';
 }
 
-/* Whether item labels will be shown (GUI details pane, -V, -T fields/pdml). In a tree built only
- * to filter or colour, Wireshark discards label text: it is then not assembled at all. */
-static gboolean
-labels_shown(proto_tree *tree)
-{
-    return tree && PTREE_DATA(tree)->visible;
-}
 
 
-static proto_item *
-add_generated(proto_item *ti)
-{
-    proto_item_set_generated(ti);
-    return ti;
-}
+#define add_generated tcpstate_generated
 
 static void
 draw_ws(tcpstate_engine *engine, proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const tcpstate_result *r)
@@ -126,7 +114,7 @@ draw_conn(tcpstate_engine *engine, proto_tree *tree, tvbuff_t *tvb, packet_info 
     if (!tcpstate_engine_conn_info(engine, r->stream, &ci))
         return;
     proto_item *ti = add_generated(proto_tree_add_string(tree, hf_conn_state, tvb, 0, 0, ci.state));
-    if (labels_shown(tree)) {
+    if (tcpstate_labels_shown(tree)) {
         char label[96];
         size_t len = 0;
         put(label, sizeof label, &len, "Connection state (Zeek): ");
@@ -142,6 +130,7 @@ draw_conn(tcpstate_engine *engine, proto_tree *tree, tvbuff_t *tvb, packet_info 
         add_generated(proto_tree_add_uint(ct, hf_conn_fin_frame, tvb, 0, 0, ci.fin_frame));
     if (ci.rst_frame)
         add_generated(proto_tree_add_uint(ct, hf_conn_rst_frame, tvb, 0, 0, ci.rst_frame));
+    tcpstate_conns_draw(engine, ct, tvb, pinfo, r);
 }
 
 static void
@@ -227,7 +216,7 @@ tcpstate_draw(tcpstate_engine *engine, proto_tree *tree, tvbuff_t *tvb, packet_i
     proto_item *top = proto_tree_add_item(tree, proto_tcpstate, tvb, 0, 0, ENC_NA);
     /* "TCP State: SYN-ACK (handshake 2/3) | C: ESTABLISHED | S: SYN_RCVD", assembled here and set
      * once: cheaper than proto_item_append_text's label fill plus formatting (docs/performance.md P3). */
-    if (labels_shown(tree)) {
+    if (tcpstate_labels_shown(tree)) {
         char label[160];
         size_t len = 0;
         put(label, sizeof label, &len, "TCP State: ");
@@ -251,6 +240,7 @@ tcpstate_draw(tcpstate_engine *engine, proto_tree *tree, tvbuff_t *tvb, packet_i
     }
     draw_ws(engine, t, tvb, pinfo, r);
     draw_findings(engine, t, top, tvb, pinfo, r);
+    tcpstate_conns_draw_notes(engine, top, pinfo, r);
 }
 
 /* "C: SYN_SENT->ESTABLISHED" or "C: ESTABLISHED" when unchanged */

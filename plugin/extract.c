@@ -193,6 +193,7 @@ tcpstate_extract_frame(tcpstate_engine *engine, packet_info *pinfo, proto_tree *
         memset(&seg, 0, sizeof seg);
         seg.stream = uint_of(st, 0);
         seg.frame = pinfo->num;
+        seg.time_ns = (gint64)pinfo->abs_ts.secs * 1000000000 + pinfo->abs_ts.nsecs;
         if (src->len == dst->len && (src->len == 4 || src->len == 16)) {
             seg.src_addr = (const guint8 *)src->data;
             seg.dst_addr = (const guint8 *)dst->data;

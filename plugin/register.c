@@ -47,6 +47,14 @@ tcpstate_init(void)
 {
     tcpstate_engine_free(engine);
     engine = tcpstate_engine_new();
+    if (engine)
+        tcpstate_conns_configure(engine);
+}
+
+tcpstate_engine *
+tcpstate_current_engine(void)
+{
+    return engine;
 }
 
 static void
@@ -77,6 +85,7 @@ tcpstate_register_protoinfo(void)
         "Add tcpstate.explain: one sentence saying what the segment's step does and why, with the RFC "
         "section (e.g. \"The client's FIN takes one sequence number, so the server acknowledges 102 ...\")",
         &tcpstate_pref_explain);
+    tcpstate_conns_register(prefs);
 
     tcpstate_taps_register();
     tcpstate_handle = register_dissector("tcpstate", dissect_tcpstate, proto_tcpstate);
@@ -90,4 +99,5 @@ tcpstate_register_handoff(void)
 {
     tcpstate_extract_handoff(tcpstate_handle);
     tcpstate_taps_handoff();
+    tcpstate_conns_handoff();
 }

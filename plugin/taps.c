@@ -1,5 +1,6 @@
-/* tcpstate: taps. The "tcpstate" tap carries each segment's stored result (queued on every pass by
- * register.c); -z tcpstate,tree and Statistics > TCP State count it. */
+/* tcpstate: taps. The "tcpstate" tap carries each segment's stored result (a tcpstate_tap_data, whose
+ * first member is the result; queued on every pass by register.c); -z tcpstate,tree and
+ * Statistics > TCP State count it. */
 #include "ws_compat.h"
 
 #include <epan/packet.h>
@@ -61,8 +62,9 @@ tcpstate_taps_queue(packet_info *pinfo, const tcpstate_result *r)
 {
     if (!have_tap_listener(tcpstate_tap))
         return;
-    tcpstate_result *copy = wmem_new(pinfo->pool, tcpstate_result);
-    *copy = *r;
+    tcpstate_tap_data *copy = wmem_new(pinfo->pool, tcpstate_tap_data);
+    copy->result = *r;
+    copy->first_pass = !PINFO_FD_VISITED(pinfo); /* taps run after the frame is marked visited */
     tap_queue_packet(tcpstate_tap, pinfo, copy);
 }
 

@@ -41,6 +41,16 @@ typedef gboolean tcpstate_pref_bool;
 #define TCPSTATE_DATA_SOURCE_LABEL(src) get_data_source_name(src)
 #endif
 
+/* The init callback of a -z statistic (stat_tap_ui.tap_init_cb) returns whether it started from 4.6
+ * on, nothing before. */
+#if TCPSTATE_WS_AT_LEAST(4, 6)
+typedef bool tcpstate_stat_init_result;
+#define TCPSTATE_STAT_INIT_RETURN(ok) return (ok)
+#else
+typedef void tcpstate_stat_init_result;
+#define TCPSTATE_STAT_INIT_RETURN(ok) return
+#endif
+
 /* 4.4 and later look for plugin_describe(). */
 #if TCPSTATE_WS_AT_LEAST(4, 4)
 #include <wsutil/plugins.h>

@@ -337,3 +337,157 @@ size_t tcpstate_engine_memory(const tcpstate_engine* engine) {
 }  // extern "C"
 
 static_assert(sizeof(tcpstate_result) == 32, "the per-frame result is 32 bytes");
+
+// ---- Connection lifecycles (lifecycle.hpp) ---------------------------------------------------------
+
+namespace {
+
+tcpstate_side_lifecycle side_out(const LifecycleView::Side& s) {
+    tcpstate_side_lifecycle o{};
+    o.final_state = static_cast<unsigned>(s.final_state);
+    o.since_ns = s.since_ns;
+    for (std::size_t i = 0; i < kStateCount; ++i) o.time_in_ns[i] = s.in_state_ns[i];
+    for (unsigned i = 0; i < s.visited; ++i) o.order[i] = s.order[i];
+    o.visited = s.visited;
+    return o;
+}
+
+// Seconds with 6 decimals (the times are microseconds).
+std::string seconds(std::int64_t ns) {
+    char tmp[48];
+    const std::int64_t us = ns / 1000;
+    std::snprintf(tmp, sizeof tmp, "%lld.%06lld", static_cast<long long>(us / 1000000), static_cast<long long>(us % 1000000));
+    return tmp;
+}
+
+}  // namespace
+
+extern "C" {
+
+uint32_t tcpstate_engine_stream_count(const tcpstate_engine* engine) {
+    return engine ? static_cast<uint32_t>(engine->engine.stream_count()) : 0;
+}
+
+int tcpstate_engine_lifecycle(const tcpstate_engine* engine, uint32_t stream, tcpstate_lifecycle* out) {
+    if (!engine || !out) return 0;
+    try {
+        *out = tcpstate_lifecycle{};
+        const Connection* c = engine->engine.connection(stream);
+        if (!c || !c->life.started()) return 0;
+        const LifecycleView v = engine->engine.lifecycles().view(c->life);
+        out->timed = v.timed;
+        out->truncated = v.truncated;
+        out->first_ns = v.first_ns;
+        out->capture_end_ns = v.end_ns;
+        out->client = side_out(v.side[0]);
+        out->server = side_out(v.side[1]);
+        out->syn_to_synack_ns = v.syn_to_synack_ns;
+        out->synack_to_ack_ns = v.synack_to_ack_ns;
+        out->close_ns = v.close_ns;
+        out->closed_first = v.closed_first;
+        out->end = v.end;
+        out->syn_count = v.syns;
+        out->stuck = v.stuck;
+        return 1;
+    } catch (...) {
+        return 0;
+    }
+}
+
+void tcpstate_engine_finish(tcpstate_engine* engine) {
+    if (!engine) return;
+    try {
+        engine->engine.finish_lifecycles();
+    } catch (...) {
+    }
+}
+
+const char* tcpstate_end_name(unsigned end) {
+    switch (end) {
+    case TCPSTATE_END_FIN: return "FIN";
+    case TCPSTATE_END_RST_CLIENT: return "RST by client";
+    case TCPSTATE_END_RST_SERVER: return "RST by server";
+    default: return "open";
+    }
+}
+
+char* tcpstate_lifecycle_times(const tcpstate_lifecycle* l, int server, char* buf, size_t size) {
+    try {
+        std::string s;
+        if (l && l->timed) {
+            const tcpstate_side_lifecycle& side = server ? l->server : l->client;
+            for (unsigned i = 0; i < side.visited && i < TCPSTATE_S_COUNT; ++i) {
+                const unsigned st = side.order[i];
+                if (st == TCPSTATE_S_CLOSED || st == TCPSTATE_S_LISTEN || st >= TCPSTATE_S_COUNT) continue;
+                if (!s.empty()) s += ',';
+                s += tcpstate_state_name(st);
+                s += ':';
+                s += seconds(side.time_in_ns[st]);
+                if (st == side.final_state) s += '+';
+            }
+        }
+        return copy_out(s, buf, size);
+    } catch (...) {
+        return copy_out("", buf, size);
+    }
+}
+
+unsigned tcpstate_stuck_count(void) { return static_cast<unsigned>(kStuckCount); }
+const char* tcpstate_stuck_name(unsigned id) { return id < kStuckCount ? kStuck[id].name.data() : ""; }
+const char* tcpstate_stuck_summary(unsigned id) { return id < kStuckCount ? kStuck[id].summary.data() : ""; }
+const char* tcpstate_stuck_rule(unsigned id) { return id < kStuckCount ? kStuck[id].rule.data() : ""; }
+int tcpstate_stuck_threshold_kind(unsigned id) { return id < kStuckCount ? static_cast<int>(kStuck[id].kind) : TCPSTATE_THRESHOLD_NONE; }
+uint32_t tcpstate_stuck_default_ms(unsigned id) { return id < kStuckCount ? kStuck[id].default_ms : 0; }
+
+void tcpstate_engine_set_stuck_threshold(tcpstate_engine* engine, unsigned id, uint32_t ms) {
+    if (engine && id < kStuckCount) engine->engine.lifecycles().set_threshold(static_cast<Stuck>(id), ms);
+}
+
+uint32_t tcpstate_engine_stuck_threshold(const tcpstate_engine* engine, unsigned id) {
+    if (id >= kStuckCount) return 0;
+    return engine ? engine->engine.lifecycles().threshold(static_cast<Stuck>(id)) : kStuck[id].default_ms;
+}
+
+char* tcpstate_stuck_list(uint32_t mask, char* buf, size_t size) {
+    try {
+        std::string s;
+        for (const auto& row : kStuck) {
+            if (!(mask & (1u << static_cast<unsigned>(row.id)))) continue;
+            if (!s.empty()) s += ',';
+            s += row.name;
+        }
+        return copy_out(s, buf, size);
+    } catch (...) {
+        return copy_out("", buf, size);
+    }
+}
+
+char* tcpstate_engine_stuck_threshold_text(const tcpstate_engine* engine, unsigned id, char* buf, size_t size) {
+    if (id >= kStuckCount || kStuck[id].kind == Threshold::None) return copy_out("", buf, size);
+    const std::uint32_t ms = tcpstate_engine_stuck_threshold(engine, id);
+    char tmp[48];
+    const char* op = kStuck[id].kind == Threshold::Below ? "<" : ">=";
+    if (ms % 1000 == 0) std::snprintf(tmp, sizeof tmp, "%s %u s", op, ms / 1000);
+    else std::snprintf(tmp, sizeof tmp, "%s %u.%03u s", op, ms / 1000, ms % 1000);
+    return copy_out(tmp, buf, size);
+}
+
+char* tcpstate_engine_stuck_thresholds(const tcpstate_engine* engine, char* buf, size_t size) {
+    try {
+        std::string s;
+        for (const auto& row : kStuck) {
+            if (row.kind == Threshold::None) continue;
+            char t[48];
+            if (!s.empty()) s += ", ";
+            s += row.name;
+            s += ' ';
+            s += tcpstate_engine_stuck_threshold_text(engine, static_cast<unsigned>(row.id), t, sizeof t);
+        }
+        return copy_out(s, buf, size);
+    } catch (...) {
+        return copy_out("", buf, size);
+    }
+}
+
+}  // extern "C"
+

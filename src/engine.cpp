@@ -379,6 +379,7 @@ bool Engine::process(const tcpstate_segment& seg, std::uint32_t layer, tcpstate_
                         tls_count > 0 ? tls : nullptr,
                         tls ? tls_count : 0};
     out = analyse(conns_[stream], s);
+    lifecycle_.on_segment(conns_[stream].life, seg, out);
     store(seg.frame, layer, out);
     return true;
 }

@@ -6,11 +6,13 @@
 #include <cstdint>
 #include <memory>
 #include <type_traits>
+#include <utility>
 #include <unordered_map>
 #include <vector>
 
 #include "conn_summary.hpp"
 #include "findings.hpp"
+#include "lifecycle.hpp"
 #include "seq.hpp"
 #include "state.hpp"
 #include "tcpstate_core.h"
@@ -97,6 +99,7 @@ struct Connection {
     bool ack2_seen : 1 = false;
     bool ack4_seen : 1 = false;
     ConnSummary summary;  // Zeek-style conn_state and history, so far
+    Lifecycle life;       // state changes with their times (lifecycle.hpp), so far
     std::unique_ptr<ws::Session> ws;
 
     Connection();
@@ -207,6 +210,32 @@ public:
     bool lookup(std::uint32_t frame, std::uint32_t layer, tcpstate_result& out) const;
     const Connection* connection(std::uint32_t stream) const;
     std::size_t memory() const;
+    // Connection lifecycles (lifecycle.hpp): streams are 0 .. stream_count() - 1.
+    std::size_t stream_count() const { return conns_.size(); }
+    const LifecycleTracker& lifecycles() const { return lifecycle_; }
+    LifecycleTracker& lifecycles() { return lifecycle_; }
+    // tcpstate_engine_finish(): time_wait_reuse, and TCPSTATE_LAST_SEGMENT on the result of each
+    // connection's last segment (found by a walk over the stored results: a connection keeps no
+    // frame number of its own, per-connection memory is a target).
+    void finish_lifecycles() {
+        if (!lifecycle_.dirty()) return;
+        lifecycle_.finish(conns_.size(), [this](std::size_t i) {
+            Connection& c = conns_[i];
+            return std::pair<std::uint64_t, Lifecycle*>{c.tuple, c.started ? &c.life : nullptr};
+        });
+        std::vector<std::uint64_t> last(conns_.size(), 0);  // per stream: (frame << 8 | layer) + 1
+        const auto latest = [&last](std::uint64_t key, const tcpstate_result& r) {
+            if ((r.ws & TCPSTATE_VALID) && r.stream < last.size() && key + 1 > last[r.stream]) last[r.stream] = key + 1;
+        };
+        const auto mark = [&last](std::uint64_t key, tcpstate_result& r) {
+            const bool is_last = (r.ws & TCPSTATE_VALID) && r.stream < last.size() && last[r.stream] == key + 1;
+            r.ws = static_cast<std::uint8_t>(is_last ? r.ws | TCPSTATE_LAST_SEGMENT : r.ws & ~TCPSTATE_LAST_SEGMENT);
+        };
+        for (std::size_t f = 0; f < frames_.size(); ++f) latest(std::uint64_t{f} << 8, frames_[f]);
+        for (const auto& [key, r] : extra_layers_) latest(key, r);
+        for (std::size_t f = 0; f < frames_.size(); ++f) mark(std::uint64_t{f} << 8, frames_[f]);
+        for (auto& [key, r] : extra_layers_) mark(key, r);
+    }
 
     static constexpr std::uint32_t kMaxStreams = 1u << 28;
     static constexpr std::size_t kMaxJump = 1u << 20;  // largest step ahead of the dense tables
@@ -235,6 +264,7 @@ private:
     std::unordered_map<std::uint32_t, std::uint32_t> alias_;     // tcp.stream -> stream it continues
     HugePagedTable<tcpstate_result, 10> frames_;                  // index: frame number, layer 0
     std::unordered_map<std::uint64_t, tcpstate_result> extra_layers_;
+    LifecycleTracker lifecycle_;
 };
 
 }  // namespace tcpstate

@@ -34,6 +34,7 @@ typedef struct tcpstate_segment {
     uint32_t payload_len;      /* TCP payload length (tcp.len) */
     const uint8_t *payload;    /* captured payload bytes, may be NULL */
     uint32_t payload_captured; /* how many payload bytes `payload` holds (<= payload_len) */
+    int64_t time_ns;           /* capture time, nanoseconds since the epoch; 0 = unknown */
 } tcpstate_segment;
 
 /* States (RFC 9293 3.3.2) plus UNKNOWN */
@@ -61,6 +62,8 @@ enum {
     TCPSTATE_WS_UPGRADE_MASK = 0x07,  /* 0 none, 1 request, 2 accepted, 3 rejected, 4 bad-accept */
     TCPSTATE_WS_ACTIVE = 0x08,        /* segment belongs to the WebSocket session */
     TCPSTATE_WS_CLOSE = 0x10,         /* a Close frame completed in this segment (code in ws_close_code) */
+    TCPSTATE_LAST_SEGMENT = 0x40,     /* the connection's last segment: set by tcpstate_engine_finish
+                                         once the first pass is over (lifecycles, below) */
     TCPSTATE_VALID = 0x80             /* the slot holds a result */
 };
 
@@ -77,7 +80,7 @@ typedef struct tcpstate_result {
     uint8_t sender_states;    /* before (low nibble), after (high nibble) */
     uint8_t receiver_states;  /* before (low nibble), expected (high nibble) */
     uint8_t flags;            /* TCPSTATE_R_* */
-    uint8_t ws;               /* TCPSTATE_WS_* and TCPSTATE_VALID */
+    uint8_t ws;               /* TCPSTATE_WS_*, TCPSTATE_LAST_SEGMENT and TCPSTATE_VALID */
     uint8_t detail_finding;   /* finding id that detail_seen/detail_bound belong to, 0xff none */
     uint16_t ws_close_code;
 } tcpstate_result;
@@ -187,6 +190,75 @@ typedef struct tcpstate_conn_info {
     int first_closer;           /* 0 none, 1 client, 2 server: the earlier of the first FIN and first RST */
 } tcpstate_conn_info;
 int tcpstate_engine_conn_info(const tcpstate_engine *engine, uint32_t stream, tcpstate_conn_info *out);
+
+/* ---- Connection lifecycles ("netstat for a capture") ------------------------------------------------
+ * Per connection, from each segment's result and its time_ns: when each side entered each state and
+ * how long it stayed, handshake and close times, who closed first, how it ended, and the stuck
+ * conditions. As of the last segment processed: "so far" during the first pass, final afterwards.
+ * Absolute times are nanoseconds since the epoch; durations are nanoseconds; -1 = none / unknown.
+ * "The end of the capture" is its last TCP segment. src/lifecycle.hpp explains the precision
+ * (microseconds; exact for a connection's first 134 s). */
+
+enum { TCPSTATE_END_OPEN, TCPSTATE_END_FIN, TCPSTATE_END_RST_CLIENT, TCPSTATE_END_RST_SERVER };
+enum { TCPSTATE_THRESHOLD_NONE, TCPSTATE_THRESHOLD_AT_LEAST, TCPSTATE_THRESHOLD_BELOW };
+
+typedef struct tcpstate_side_lifecycle {
+    unsigned final_state;                 /* TCPSTATE_S_*: after the connection's last segment */
+    int64_t since_ns;                     /* when the side entered it */
+    int64_t time_in_ns[TCPSTATE_S_COUNT]; /* time spent in each state (summed over visits; the final
+                                             one up to the end of the capture); -1 never in it */
+    uint8_t order[TCPSTATE_S_COUNT];      /* the states visited, in order of first entry */
+    unsigned visited;                     /* entries of `order` used */
+} tcpstate_side_lifecycle;
+
+typedef struct tcpstate_lifecycle {
+    int timed;                 /* the segments carried capture times */
+    int truncated;             /* more state changes than a connection keeps: the times of the
+                                  changes between the 8th and the last are not known */
+    int64_t first_ns;          /* the connection's first segment */
+    int64_t capture_end_ns;    /* the end of the capture (last TCP segment so far) */
+    tcpstate_side_lifecycle client, server;
+    int64_t syn_to_synack_ns;  /* client's first SYN -> first SYN-ACK it accepted */
+    int64_t synack_to_ack_ns;  /* that SYN-ACK -> the handshake ACK (3/3) */
+    int64_t close_ns;          /* first FIN -> the segment after which both ends are CLOSED or
+                                  TIME_WAIT (the last ACK); -1 unless the connection ended by FINs */
+    unsigned closed_first;     /* 0 none, 1 client, 2 server: sender of the first FIN or accepted RST */
+    unsigned end;              /* TCPSTATE_END_* */
+    unsigned syn_count;        /* bare SYNs sent by the client (3 = three or more) */
+    uint32_t stuck;            /* bit i = stuck condition i of the stuck table */
+} tcpstate_lifecycle;
+
+/* Streams are 0 .. tcpstate_engine_stream_count() - 1; those with no connection return 0 below. */
+uint32_t tcpstate_engine_stream_count(const tcpstate_engine *engine);
+int tcpstate_engine_lifecycle(const tcpstate_engine *engine, uint32_t stream, tcpstate_lifecycle *out);
+/* Settles what needs the whole capture: time_wait_reuse compares a connection with the previous one
+ * on its 4-tuple, and the result of each connection's last segment gets TCPSTATE_LAST_SEGMENT. Call
+ * once the first pass is over (drawing a visited frame, a tap's draw); cheap when nothing was
+ * processed since the last call, one walk over the stored results otherwise. Before it,
+ * time_wait_reuse is not reported and no result has TCPSTATE_LAST_SEGMENT. */
+void tcpstate_engine_finish(tcpstate_engine *engine);
+
+const char *tcpstate_end_name(unsigned end);  /* "open", "FIN", "RST by client", "RST by server" */
+/* One side's time in each state, in order of first entry, seconds with 6 decimals, "+" on the state
+ * it is still in at the end of the capture: "SYN_SENT:0.000045,ESTABLISHED:0.300412,TIME_WAIT:0.1+".
+ * CLOSED and LISTEN (no connection) are left out. */
+char *tcpstate_lifecycle_times(const tcpstate_lifecycle *l, int server, char *buf, size_t size);
+
+/* The stuck table: id, rule, threshold (milliseconds; a preference of the plugin) */
+unsigned tcpstate_stuck_count(void);
+const char *tcpstate_stuck_name(unsigned id);      /* stable filter id, e.g. "close_wait_open" */
+const char *tcpstate_stuck_summary(unsigned id);   /* a few words */
+const char *tcpstate_stuck_rule(unsigned id);      /* the exact rule */
+int tcpstate_stuck_threshold_kind(unsigned id);    /* TCPSTATE_THRESHOLD_* */
+uint32_t tcpstate_stuck_default_ms(unsigned id);
+void tcpstate_engine_set_stuck_threshold(tcpstate_engine *engine, unsigned id, uint32_t ms);
+uint32_t tcpstate_engine_stuck_threshold(const tcpstate_engine *engine, unsigned id);
+/* Comma-separated ids of `mask`, in table order ("" when none). */
+char *tcpstate_stuck_list(uint32_t mask, char *buf, size_t size);
+/* The engine's threshold of `id` as text: ">= 1 s", "< 60 s", "" when the row has none. */
+char *tcpstate_engine_stuck_threshold_text(const tcpstate_engine *engine, unsigned id, char *buf, size_t size);
+/* "close_wait_open >= 1 s, fin_wait_2_open >= 1 s, ..., time_wait_reuse < 60 s", the engine's. */
+char *tcpstate_engine_stuck_thresholds(const tcpstate_engine *engine, char *buf, size_t size);
 
 /* Memory the engine holds (bytes), for benchmarks */
 size_t tcpstate_engine_memory(const tcpstate_engine *engine);

@@ -45,7 +45,9 @@ SUMMARY_HEADER = (
     "file,stream,client_addr,client_port,server_addr,server_port,conn_state,history,"
     "client_pkts,client_bytes,server_pkts,server_bytes,first_time,last_time,duration,"
     "syn_frame,fin_frame,rst_frame,closed_first,time_wait,client_state,server_state,midstream,"
-    "segments_annotated,findings").split(",")
+    "segments_annotated,findings,"
+    "client_final,server_final,client_since,server_since,close_wait_s,fin_wait_2_s,time_wait_s,"
+    "syn_synack_ms,synack_ack_ms,close_ms,end,stuck,client_times,server_times").split(",")
 
 failures = []
 
@@ -296,6 +298,43 @@ def test_tls_keys(tmp):
     check(noted == ["8"], "no keys: ws_tls_not_examined on %s, want frame 8" % noted)
 
 
+def test_lifecycle_columns():
+    """--summary's lifecycle columns are the plugin's -z tcpstate,conns values: on the captures of
+    test-captures/lifecycle/, the hand-worked X.conns.tsv (test-captures/lifecycle/README.md)."""
+    folder = os.path.join(REPO, "test-captures", "lifecycle")
+    rc, out, err = run_annotate(["--summary", folder])
+    check(rc == 0, "lifecycle summary: exit %d: %s" % (rc, err))
+    rows = csv.reader(out.splitlines())
+    header = next(rows)
+    got = {}
+    for rec in rows:
+        r = dict(zip(header, rec))
+        got[(os.path.basename(r["file"]), r["stream"])] = r
+    # -z tcpstate,conns column -> --summary column; "-" (none) is an empty cell.
+    names = {"client_state": "client_final", "server_state": "server_final", "closed_first": "closed_first",
+             "close_wait": "close_wait_s", "fin_wait_2": "fin_wait_2_s", "time_wait": "time_wait_s"}
+    n = 0
+    for tsv in sorted(f for f in os.listdir(folder) if f.endswith(".conns.tsv")):
+        with open(os.path.join(folder, tsv)) as fh:
+            lines = [l.rstrip("\n").split("\t") for l in fh]
+        for cells in lines[1:]:
+            want = dict(zip(lines[0], cells))
+            row = got.get((tsv.replace(".conns.tsv", ".pcap"), want["stream"]))
+            if not check(row is not None, "lifecycle summary: no row for %s stream %s" % (tsv, want["stream"])):
+                continue
+            for col, value in want.items():
+                if col in ("stream", "client", "server"):
+                    continue
+                name = names.get(col, col)
+                check(row[name] == ("" if value == "-" else value),
+                      "lifecycle summary: %s stream %s: %s is %r, the table says %r" % (
+                          tsv, want["stream"], name, row[name], value))
+            check(row["client_addr"] + ":" + row["client_port"] == want["client"],
+                  "lifecycle summary: %s stream %s: client %s:%s" % (tsv, want["stream"], row["client_addr"], row["client_port"]))
+            n += 1
+    print("lifecycle summary: %d connections checked against the hand-worked tables" % n)
+
+
 def main():
     if not shutil.which(TSHARK):
         print("SKIP: no tshark")
@@ -304,6 +343,7 @@ def main():
         test_corrupt_folder(tmp)
         test_tls_keys(tmp)
     test_folder(os.path.join(REPO, "test-captures"), "test-captures", jsonl=True, summary=True)
+    test_lifecycle_columns()
     if os.path.isdir(SHARED):
         test_folder(SHARED, "shared captures", jsonl=True, summary=True)
     else:

@@ -79,12 +79,19 @@ public:
         return r;
     }
 
-    // Sends `seg` from `from` as the next frame.
-    tcpstate_result send(Role from, const Seg& seg) { return process(wire(from, seg, ++frame_)); }
+    // Sends `seg` from `from` as the next frame, at the capture time set by at_us() (0: none).
+    tcpstate_result send(Role from, const Seg& seg, std::uint32_t stream = 0) {
+        tcpstate_segment w = wire(from, seg, ++frame_, stream);
+        w.time_ns = time_ns_;
+        return process(w);
+    }
+    // The capture time of the segments sent from now on, in microseconds since the epoch.
+    void at_us(std::int64_t us) { time_ns_ = us * 1000; }
 
 private:
     tcpstate_engine* engine_;
     std::uint32_t frame_ = 0;
+    std::int64_t time_ns_ = 0;
 };
 
 // One end of the connection, with one method per kind of segment of the RFC's figures.
