@@ -20,7 +20,14 @@ awk -F'|' 'NF >= 5 && $3 ~ /^ *[0-9]+ *$/ {
     printf "%s\t%s\t%s\n", cap, fr, ids }' "$doc" | sort >"$work/want"
 
 roots=("$here/test-captures:test-captures")
-[ -d "$here/../shared/captures" ] && roots+=("$(cd "$here/../shared/captures" && pwd):shared/captures")
+if [ -d "$here/../shared/captures" ]; then
+  roots+=("$(cd "$here/../shared/captures" && pwd):shared/captures")
+else
+  # A checkout without ../shared (a clean CI clone): the table's shared/ rows cannot be checked.
+  echo "note: ../shared/captures is absent; checking the test-captures/ rows only"
+  grep -v '^shared/captures/' "$work/want" >"$work/want.local" || true
+  mv "$work/want.local" "$work/want"
+fi
 n=0
 for root in "${roots[@]}"; do
   dir=${root%%:*} prefix=${root#*:}
